@@ -1,0 +1,222 @@
+"""Turn retrieved passages into a short answer with [n] citations, or say the documents don't say."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from assistant.documents import Source
+from assistant.retrieval import Hit
+
+REFUSAL_TEXT = (
+    "The documents don't say. None of the passages answers this question; "
+    "the closest ones are listed below in case they help."
+)
+_BULLET = re.compile(r"^[\s\-–—•*·○□◈>]+")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One [n] marker: the passage, the supporting sentence inside it, and where it is from."""
+
+    number: int
+    chunk_id: str
+    doc_id: str
+    passage: str
+    sentence_start: int
+    sentence_end: int
+    source: Source
+    page: int | None = None
+    section: str | None = None
+
+    @property
+    def sentence(self) -> str:
+        """The supporting sentence."""
+        return self.passage[self.sentence_start : self.sentence_end]
+
+    @property
+    def location(self) -> str:
+        """Page or section, for display ("p. 3", "§ Introduction"), or ''."""
+        if self.page is not None:
+            return f"p. {self.page}"
+        return f"§ {self.section}" if self.section else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return {
+            "number": self.number,
+            "chunk_id": self.chunk_id,
+            "doc_id": self.doc_id,
+            "title": self.source.title,
+            "publisher": self.source.publisher,
+            "licence": self.source.licence,
+            "page": self.page,
+            "section": self.section,
+            "passage": self.passage,
+            "sentence": self.sentence,
+            "sentence_span": [self.sentence_start, self.sentence_end],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with its citations, or a refusal with the closest passages as suggestions."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    refused: bool
+    hits: list[Hit] = field(default_factory=list, repr=False)
+    confidence: float = 0.0
+    answerer: str = "extractive"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output (CLI --json, the web API)."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "confidence": round(self.confidence, 4),
+            "answerer": self.answerer,
+            "citations": [c.to_dict() for c in self.citations],
+            "suggestions": [
+                {
+                    "chunk_id": h.chunk.chunk_id,
+                    "doc_id": h.chunk.doc_id,
+                    "title": h.chunk.title,
+                    "passage": h.chunk.text,
+                }
+                for h in self.hits[:3]
+            ]
+            if self.refused
+            else [],
+        }
+
+
+class Answerer(Protocol):
+    """Composes an Answer from a question and the passages retrieved for it."""
+
+    name: str
+
+    def answer(self, question: str, hits: Sequence[Hit], sources: Mapping[str, Source]) -> Answer:
+        """Answer the question from the hits; sources maps doc_id to its Source."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit_rank: int
+    sentence: int
+    score: float
+    text: str
+
+
+class ExtractiveAnswerer:
+    """Quotes the sentences that best cover the question's terms; never writes new claims."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        refusal_threshold: float = 0.5,
+        max_words: int = 80,
+        max_sentences: int = 3,
+        passages: int = 5,
+    ) -> None:
+        self.refusal_threshold = refusal_threshold
+        self.max_words = max_words
+        self.max_sentences = max_sentences
+        self.passages = passages
+
+    def answer(self, question: str, hits: Sequence[Hit], sources: Mapping[str, Source]) -> Answer:
+        """Answer from the best sentences of the top passages, or refuse when evidence is weak."""
+        hits = list(hits)
+        confidence = evidence_strength(hits)
+        if not hits or confidence < self.refusal_threshold:
+            return Answer(question, REFUSAL_TEXT, [], True, hits, confidence, self.name)
+        chosen = self._choose(hits[: self.passages])
+        citations: list[Citation] = []
+        numbers: dict[str, int] = {}
+        pieces: list[str] = []
+        words_left = self.max_words
+        for cand in chosen:
+            hit = hits[cand.hit_rank]
+            chunk = hit.chunk
+            start, end = chunk.sentences[cand.sentence]
+            sentence, words_left = _fit(_BULLET.sub("", chunk.text[start:end]), words_left)
+            if not sentence:
+                break
+            if chunk.chunk_id not in numbers:
+                numbers[chunk.chunk_id] = len(numbers) + 1
+                citations.append(
+                    Citation(
+                        number=numbers[chunk.chunk_id],
+                        chunk_id=chunk.chunk_id,
+                        doc_id=chunk.doc_id,
+                        passage=chunk.text,
+                        sentence_start=start,
+                        sentence_end=end,
+                        source=sources.get(chunk.doc_id) or Source(chunk.doc_id, chunk.title),
+                        page=chunk.page,
+                        section=chunk.section,
+                    )
+                )
+            pieces.append(f"{_end_sentence(sentence)} [{numbers[chunk.chunk_id]}]")
+        return Answer(question, " ".join(pieces), citations, False, hits, confidence, self.name)
+
+    def _choose(self, hits: list[Hit]) -> list[_Candidate]:
+        """The best sentence, then others that are nearly as good (a list's items, a second part)."""
+        candidates = [
+            _Candidate(rank, i, cov * (1.0 - 0.05 * rank), hit.chunk.sentence_texts()[i])
+            for rank, hit in enumerate(hits)
+            for i, cov in enumerate(hit.sentence_coverage)
+        ]
+        if not candidates:
+            return []
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        best = candidates[0]
+        chosen = [best]
+        chosen.extend(_continuation(hits[best.hit_rank], best))
+        for cand in candidates[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if cand.score >= 0.85 * best.score and not _same(cand, chosen):
+                chosen.append(cand)
+        return chosen[: self.max_sentences]
+
+
+def evidence_strength(hits: Sequence[Hit]) -> float:
+    """0-1: how well the best passage's best sentence covers the question's terms."""
+    if not hits:
+        return 0.0
+    return max(h.coverage for h in hits[:5])
+
+
+def _continuation(hit: Hit, best: _Candidate) -> list[_Candidate]:
+    # A sentence that introduces a list ("... are :") is answered by the items after it.
+    chunk = hit.chunk
+    text = chunk.sentence_texts()[best.sentence].rstrip()
+    if not text.endswith(":") or best.sentence + 1 >= len(chunk.sentences):
+        return []
+    following = chunk.sentence_texts()[best.sentence + 1]
+    return [_Candidate(best.hit_rank, best.sentence + 1, best.score, following)]
+
+
+def _same(cand: _Candidate, chosen: list[_Candidate]) -> bool:
+    # Overlapping passages repeat sentences: compare the words, not the positions.
+    return any(c.text.strip() == cand.text.strip() for c in chosen)
+
+
+def _fit(sentence: str, words_left: int) -> tuple[str, int]:
+    words = sentence.split()
+    if words_left <= 0:
+        return "", 0
+    if len(words) <= words_left:
+        return " ".join(words), words_left - len(words)
+    return " ".join(words[:words_left]) + " …", 0
+
+
+def _end_sentence(sentence: str) -> str:
+    return sentence.rstrip(" .;,:") + ("" if sentence.endswith(("…", "?", "!")) else ".")

@@ -1,0 +1,135 @@
+"""The library entry point: open (or build) an index and ask it questions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.answering import Answer, Answerer, ExtractiveAnswerer
+from assistant.chunking import ChunkingSettings
+from assistant.documents import Source
+from assistant.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.errors import QuestionError
+from assistant.index import Index, Progress, SyncReport, sync_index
+from assistant.retrieval import FusionSettings, Hit, Retriever
+from assistant.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from assistant.langchain import AssistantRetriever
+
+
+class Assistant:
+    """Answers questions from an indexed corpus, citing the passages it quotes."""
+
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        settings: Settings,
+        answerer: Answerer | None = None,
+        report: SyncReport | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.report = report or SyncReport()
+        self.retriever = Retriever(index, embedder, fusion_settings(settings))
+        self.answerer: Answerer = answerer or ExtractiveAnswerer(
+            refusal_threshold=settings.refusal_threshold,
+            max_words=settings.answer_max_words,
+            max_sentences=settings.answer_max_sentences,
+        )
+        self.sources = {
+            doc_id: Source(**{k: meta.get(k, "") for k in Source.__dataclass_fields__})
+            for doc_id, meta in index.documents.items()
+        }
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: str | Path | None = None,
+        corpus_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        answerer: Answerer | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        **overrides: Any,
+    ) -> Assistant:
+        """Open the index, building or updating it first if the corpus or settings changed."""
+        if settings is None:
+            settings = load_settings(index_dir=index_dir, corpus_dir=corpus_dir, **overrides)
+        elif index_dir is not None or corpus_dir is not None or overrides:
+            update = {"index_dir": index_dir, "corpus_dir": corpus_dir, **overrides}
+            settings = settings.model_copy(update={k: v for k, v in update.items() if v})
+        embedder = embedder or SentenceTransformerEmbedder(
+            settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
+        )
+        chunking = ChunkingSettings(
+            settings.chunk_tokens, settings.chunk_overlap_tokens, embedder.max_tokens
+        )
+        kwargs = {"progress": progress} if progress else {}
+        index, report = sync_index(
+            Path(settings.corpus_dir),
+            Path(settings.index_dir),
+            embedder,
+            chunking,
+            rebuild=rebuild,
+            **kwargs,
+        )
+        return cls(index, embedder, settings, answerer, report)
+
+    def search(
+        self, question: str, k: int | None = None, documents: Sequence[str] | None = None
+    ) -> list[Hit]:
+        """The k best passages for a question, optionally only from the named documents."""
+        question = self._check(question)
+        self._check_documents(documents)
+        return self.retriever.search(question, k or self.settings.top_k, documents)
+
+    def ask(self, question: str, documents: Sequence[str] | None = None) -> Answer:
+        """Answer a question with [n] citations, or refuse when the documents don't say."""
+        hits = self.search(question, max(5, self.settings.top_k), documents)
+        return self.answerer.answer(question.strip(), hits, self.sources)
+
+    def as_retriever(
+        self, k: int = 4, documents: Sequence[str] | None = None
+    ) -> AssistantRetriever:
+        """A LangChain BaseRetriever over this assistant's hybrid search."""
+        from assistant.langchain import AssistantRetriever
+
+        return AssistantRetriever(assistant=self, k=k, documents=list(documents or []))
+
+    def _check(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise QuestionError("The question must be text.")
+        cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        if not cleaned:
+            raise QuestionError("Please type a question.")
+        limit = self.settings.max_question_chars
+        if len(cleaned) > limit:
+            raise QuestionError(
+                f"The question is too long ({len(cleaned):,} characters; the limit is {limit:,}). "
+                "Please shorten it."
+            )
+        return cleaned
+
+    def _check_documents(self, documents: Sequence[str] | None) -> None:
+        unknown = [d for d in documents or [] if d not in self.index.documents]
+        if unknown:
+            known = ", ".join(self.index.documents) or "(none)"
+            raise QuestionError(f"Unknown document(s): {', '.join(unknown)}. Known: {known}")
+
+
+def fusion_settings(settings: Settings) -> FusionSettings:
+    """The retrieval part of the settings."""
+    return FusionSettings(
+        dense_weight=settings.dense_weight,
+        bm25_weight=settings.bm25_weight,
+        coverage_weight=settings.coverage_weight,
+        rrf_k=settings.rrf_k,
+        candidates=settings.candidates,
+        duplicate_threshold=settings.duplicate_threshold,
+    )

@@ -1,0 +1,409 @@
+"""The on-disk index: FAISS vectors, a chunk table and a manifest, written atomically.
+
+Layout of the index folder::
+
+    CURRENT                 name of the complete build in use (replaced atomically)
+    build-<time>-<rand>/    manifest.json, chunks.jsonl, vectors.faiss
+    .lock                   held while a build is written
+
+A build folder becomes visible only when CURRENT is replaced to name it, after every file
+in it is written and synced; a crash at any moment leaves the previous build in use.
+Nothing is unpickled: the chunk table is JSON lines and vectors use FAISS's own format.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant import __version__
+from assistant.chunking import Chunk, ChunkingSettings, split
+from assistant.documents import Corpus, Document, load_corpus
+from assistant.embeddings import Embedder
+from assistant.errors import IndexStateError
+
+# Bump when loading, cleaning or chunking changes what a document turns into.
+PIPELINE_VERSION = 1
+POINTER = "CURRENT"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+VECTORS = "vectors.faiss"
+EMBED_BATCH = 256
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+@dataclass
+class SyncReport:
+    """What opening the index did: documents embedded, kept, dropped, problems, and why."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_previous: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    rebuilt_because: str | None = None
+    chunks_embedded: int = 0
+    wrote: bool = False
+
+    def summary(self) -> str:
+        """One readable paragraph for the CLI and logs."""
+        parts = []
+        if self.rebuilt_because:
+            parts.append(f"Rebuilt the index: {self.rebuilt_because}.")
+        counts = [
+            f"{len(self.added)} added",
+            f"{len(self.changed)} changed",
+            f"{len(self.removed)} removed",
+            f"{len(self.unchanged)} unchanged",
+        ]
+        parts.append(f"Documents: {', '.join(counts)}; {self.chunks_embedded} passages embedded.")
+        if self.kept_previous:
+            parts.append(
+                "Could not re-read, kept the previous version: " + ", ".join(self.kept_previous)
+            )
+        parts.extend(f"Skipped {p}" for p in self.problems)
+        return "\n".join(parts)
+
+
+class Index:
+    """Chunks and their vectors; row i of the FAISS index is chunks[i]."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], chunks: list[Chunk], faiss_index: Any):
+        self.path = path
+        self.manifest = manifest
+        self.chunks = chunks
+        self.faiss = faiss_index
+        self.rows_by_doc: dict[str, list[int]] = {}
+        for row, chunk in enumerate(chunks):
+            self.rows_by_doc.setdefault(chunk.doc_id, []).append(row)
+
+    @property
+    def version(self) -> str:
+        """Identifies this build (its folder name), for feedback and reports."""
+        return self.path.name
+
+    @property
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """Per-document manifest entries: title, publisher, licence, hash, chunk count."""
+        docs: dict[str, dict[str, Any]] = self.manifest["documents"]
+        return docs
+
+    def vectors(self) -> np.ndarray:
+        """All vectors, one row per chunk."""
+        n = self.faiss.ntotal
+        if n == 0:
+            return np.zeros((0, self.manifest["dimension"]), dtype=np.float32)
+        return np.asarray(self.faiss.reconstruct_n(0, n), dtype=np.float32)
+
+    def search(
+        self, vector: np.ndarray, n: int, rows: list[int] | None = None
+    ) -> tuple[list[int], list[float]]:
+        """Rows and inner-product scores of the n nearest chunks, optionally among `rows` only."""
+        import faiss
+
+        if self.faiss.ntotal == 0 or n <= 0:
+            return [], []
+        query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
+        params = None
+        if rows is not None:
+            if not rows:
+                return [], []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(rows, "int64")))
+        scores, ids = self.faiss.search(query, min(n, self.faiss.ntotal), params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep].tolist(), scores[0][keep].tolist()
+
+
+# ---------------------------------------------------------------- opening and verifying
+
+
+def expected_settings(embedder: Embedder, chunking: ChunkingSettings) -> dict[str, Any]:
+    """The manifest fields that must match for an index to be reused."""
+    return {
+        "pipeline_version": PIPELINE_VERSION,
+        "model": embedder.name,
+        "dimension": embedder.dimension,
+        "chunking": asdict(chunking),
+    }
+
+
+def read_index(index_dir: Path) -> Index:
+    """Open the current build, verifying checksums; raise IndexStateError saying what is wrong."""
+    import faiss
+
+    pointer = index_dir / POINTER
+    if not pointer.exists():
+        raise IndexStateError(f"no index in {index_dir}")
+    name = pointer.read_text(encoding="utf-8").strip()
+    build = index_dir / name
+    if not name.startswith("build-") or "/" in name or not build.is_dir():
+        raise IndexStateError(f"{POINTER} names a build that does not exist ({name!r})")
+    try:
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexStateError(f"manifest unreadable ({exc})") from None
+    if not isinstance(manifest, dict) or "files" not in manifest:
+        raise IndexStateError("manifest is incomplete")
+    for fname, meta in manifest["files"].items():
+        path = build / fname
+        if not path.is_file():
+            raise IndexStateError(f"{fname} is missing")
+        if path.stat().st_size != meta["bytes"] or _sha256(path) != meta["sha256"]:
+            raise IndexStateError(f"{fname} is corrupt (checksum mismatch)")
+    try:
+        chunks = [_chunk_from_json(line) for line in _lines(build / CHUNKS)]
+        vectors = faiss.read_index(str(build / VECTORS))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexStateError(f"index files unreadable ({exc})") from None
+    if vectors.ntotal != len(chunks) or len(chunks) != manifest.get("chunk_count"):
+        raise IndexStateError("vectors and chunk table disagree in size")
+    return Index(build, manifest, chunks, vectors)
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield line
+
+
+def _chunk_from_json(line: str) -> Chunk:
+    data = json.loads(line)
+    data["sentences"] = tuple(tuple(s) for s in data["sentences"])
+    return Chunk(**data)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- building and updating
+
+
+def sync_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    chunking: ChunkingSettings,
+    *,
+    rebuild: bool = False,
+    progress: Progress = _no_progress,
+) -> tuple[Index, SyncReport]:
+    """Bring the index in line with the corpus: embed only new or changed documents."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    corpus = load_corpus(corpus_dir)
+    with _build_lock(index_dir):
+        report = SyncReport(problems=[p.reason for p in corpus.problems])
+        previous: Index | None = None
+        if rebuild:
+            report.rebuilt_because = "a rebuild was requested"
+        else:
+            try:
+                previous = read_index(index_dir)
+            except IndexStateError as exc:
+                if (index_dir / POINTER).exists():
+                    report.rebuilt_because = str(exc)
+            if previous is not None:
+                mismatch = _settings_mismatch(previous.manifest, embedder, chunking)
+                if mismatch:
+                    report.rebuilt_because = mismatch
+                    previous = None
+        index = _update(index_dir, corpus, previous, embedder, chunking, report, progress)
+        _remove_stale_builds(index_dir, keep=index.path.name)
+    return index, report
+
+
+def _settings_mismatch(
+    manifest: dict[str, Any], embedder: Embedder, chunking: ChunkingSettings
+) -> str | None:
+    for key, want in expected_settings(embedder, chunking).items():
+        have = manifest.get(key)
+        if have != want:
+            return f"it was built with {key}={have!r}, the settings say {want!r}"
+    return None
+
+
+def _update(
+    index_dir: Path,
+    corpus: Corpus,
+    previous: Index | None,
+    embedder: Embedder,
+    chunking: ChunkingSettings,
+    report: SyncReport,
+    progress: Progress,
+) -> Index:
+    old_docs = previous.documents if previous else {}
+    old_rows = previous.rows_by_doc if previous else {}
+    new_docs: list[Document] = []
+    for doc in corpus.documents:
+        old = old_docs.get(doc.doc_id)
+        if old is None:
+            report.added.append(doc.doc_id)
+            new_docs.append(doc)
+        elif old["content_hash"] != doc.content_hash:
+            report.changed.append(doc.doc_id)
+            new_docs.append(doc)
+        else:
+            report.unchanged.append(doc.doc_id)
+    present = {d.doc_id for d in corpus.documents}
+    failed = {p.file for p in corpus.problems}
+    for doc_id in old_docs:
+        if doc_id in present:
+            continue
+        if doc_id in failed:  # unreadable now: keep what we had rather than lose it
+            report.kept_previous.append(doc_id)
+            report.unchanged.append(doc_id)
+        else:
+            report.removed.append(doc_id)
+    if previous is not None and not new_docs and not report.removed:
+        return previous
+
+    kept_ids = list(report.unchanged)
+    old_vectors = previous.vectors() if previous and kept_ids else None
+    chunks: list[Chunk] = []
+    parts: list[np.ndarray] = []
+    doc_meta: dict[str, dict[str, Any]] = {}
+    for doc_id in kept_ids:
+        assert previous is not None and old_vectors is not None
+        rows = old_rows.get(doc_id, [])
+        chunks.extend(previous.chunks[r] for r in rows)
+        parts.append(old_vectors[rows])
+        doc_meta[doc_id] = old_docs[doc_id]
+
+    fresh: list[Chunk] = []
+    for i, doc in enumerate(new_docs):
+        progress("chunking", i, len(new_docs))
+        doc_chunks = split(doc, embedder, chunking)
+        fresh.extend(doc_chunks)
+        doc_meta[doc.doc_id] = {
+            "content_hash": doc.content_hash,
+            "chunks": len(doc_chunks),
+            **doc.source.to_dict(),
+        }
+    progress("chunking", len(new_docs), len(new_docs))
+    parts.append(_embed(embedder, [c.text for c in fresh], progress))
+    chunks.extend(fresh)
+    report.chunks_embedded = len(fresh)
+    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dimension), np.float32)
+
+    manifest: dict[str, Any] = {
+        **expected_settings(embedder, chunking),
+        "package_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "max_tokens": embedder.max_tokens,
+        "chunk_count": len(chunks),
+        "documents": dict(sorted(doc_meta.items())),
+    }
+    _write_build(index_dir, manifest, chunks, vectors)
+    report.wrote = True
+    return read_index(index_dir)
+
+
+def _embed(embedder: Embedder, texts: list[str], progress: Progress) -> np.ndarray:
+    out = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        progress("embedding", start, len(texts))
+        out.append(embedder.embed_documents(texts[start : start + EMBED_BATCH]))
+    progress("embedding", len(texts), len(texts))
+    if not out:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.concatenate(out)
+
+
+def _write_build(
+    index_dir: Path, manifest: dict[str, Any], chunks: list[Chunk], vectors: np.ndarray
+) -> Path:
+    import faiss
+
+    name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        flat = faiss.IndexFlatIP(manifest["dimension"])
+        if len(vectors):
+            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        faiss.write_index(flat, str(tmp / VECTORS))
+        with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+        manifest["files"] = {
+            fname: {"bytes": (tmp / fname).stat().st_size, "sha256": _sha256(tmp / fname)}
+            for fname in (VECTORS, CHUNKS)
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), "utf-8")
+        for fname in (VECTORS, CHUNKS, MANIFEST):
+            _fsync(tmp / fname)
+        build = index_dir / name
+        tmp.rename(build)
+        _fsync_dir(index_dir)
+        _replace_pointer(index_dir, name)
+        return build
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _replace_pointer(index_dir: Path, name: str) -> None:
+    tmp = index_dir / f".{POINTER}.{secrets.token_hex(4)}"
+    tmp.write_text(name + "\n", encoding="utf-8")
+    _fsync(tmp)
+    os.replace(tmp, index_dir / POINTER)
+    _fsync_dir(index_dir)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_builds(index_dir: Path, keep: str) -> None:
+    # Only called under the build lock, so no other writer's temp folder is removed.
+    for entry in index_dir.iterdir():
+        stale_build = entry.name.startswith("build-") and entry.name != keep
+        if entry.is_dir() and (stale_build or entry.name.startswith(".tmp-")):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_file() and entry.name.startswith(f".{POINTER}."):
+            entry.unlink(missing_ok=True)
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    with (index_dir / ".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,0 +1,281 @@
+"""Read one file of a supported format into blocks of text (headings and paragraphs, with pages)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import DocumentError
+from assistant.furniture import page_line_key, repeated_page_lines
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading or a paragraph of a document, with the page it starts on when known."""
+
+    text: str
+    heading: bool = False
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a reader found in a file: its blocks and a title if the file names one."""
+
+    blocks: list[Block]
+    title: str | None = None
+
+
+def read_file(path: Path) -> RawDocument:
+    """Read a file by its suffix; raise DocumentError with the reason when it cannot be read."""
+    suffix = path.suffix.lower()
+    reader = _READERS.get(suffix)
+    if reader is None:
+        raise DocumentError(
+            f"{path.name}: unsupported file type '{suffix or '(none)'}' "
+            f"(supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise DocumentError(f"{path.name}: the file is empty")
+    raw = reader(data, path.name)
+    if not any(b.text.strip() for b in raw.blocks):
+        raise DocumentError(f"{path.name}: no text could be extracted")
+    return raw
+
+
+# ---------------------------------------------------------------- plain text and Markdown
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode bytes as text: UTF-8, UTF-16 with a BOM, else the best detected encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DocumentError(f"{name}: invalid UTF-16 text") from None
+    if b"\x00" in data[:4096]:
+        raise DocumentError(f"{name}: binary data, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.2:
+        raise DocumentError(f"{name}: unknown text encoding (save it as UTF-8)")
+    text = str(best)
+    if _control_share(text) > 0.01:
+        raise DocumentError(f"{name}: binary data, not text")
+    return text
+
+
+def _control_share(text: str) -> float:
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+    return controls / max(1, len(text))
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def read_markdown(data: bytes, name: str) -> RawDocument:
+    """Markdown: '#' lines are headings, blank lines separate paragraphs."""
+    text = decode_text(data, name)
+    blocks: list[Block] = []
+    title = None
+    for para in _paragraphs(text):
+        match = _MD_HEADING.match(para) if "\n" not in para else None
+        if match:
+            heading = match.group(2).strip()
+            title = title or heading
+            blocks.append(Block(heading, heading=True))
+        else:
+            blocks.append(Block(para))
+    return RawDocument(blocks, title)
+
+
+def read_text(data: bytes, name: str) -> RawDocument:
+    """Plain text: a short stand-alone line that does not end a sentence is a heading."""
+    text = decode_text(data, name)
+    paras = _paragraphs(text)
+    candidate = [_looks_like_heading(p) for p in paras] + [False, False]
+    # A heading introduces body text, directly or through one sub-heading; a run of short
+    # lines with no body after them is a list (a cover page, abbreviations, resolutions).
+    blocks = [
+        Block(
+            p,
+            heading=candidate[i]
+            and i + 1 < len(paras)
+            and (not candidate[i + 1] or (i + 2 < len(paras) and not candidate[i + 2])),
+        )
+        for i, p in enumerate(paras)
+    ]
+    first = paras[0] if paras else ""
+    title = first if "\n" not in first and len(first.split()) <= 20 else None
+    return RawDocument(blocks, title)
+
+
+def _paragraphs(text: str) -> list[str]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+_DEFINITION = re.compile(r"^[A-Z0-9&\-]{1,12}s?\s*:\s")
+
+
+def _looks_like_heading(para: str) -> bool:
+    line = para.strip()
+    if "\n" in line or not line or len(line) > 120 or len(line.split()) > 16:
+        return False
+    if line[-1] in ".,;:!" or line.startswith(("-", "*", "•", "○", "□", "◈")):
+        return False
+    if _DEFINITION.match(line):
+        return False
+    return line[0].isupper() or line[0].isdigit()
+
+
+# ---------------------------------------------------------------- HTML
+
+_BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th"]
+_BLOCK_TAGS += ["dt", "dd", "caption", "figcaption"]
+_DROP_TAGS = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside"]
+_DROP_TAGS += ["form", "button", "iframe", "svg", "canvas", "object", "embed"]
+
+
+def read_html(data: bytes, name: str) -> RawDocument:
+    """HTML: text of block elements in order; scripts, navigation and footers dropped."""
+    from bs4 import BeautifulSoup
+
+    try:
+        soup = BeautifulSoup(data, "lxml")
+    except Exception as exc:  # lxml raises several types on garbage
+        raise DocumentError(f"{name}: not valid HTML ({exc})") from None
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    title_tag = soup.find("title")
+    title = title_tag.get_text(" ", strip=True) if title_tag else None
+    root = soup.body or soup
+    blocks: list[Block] = []
+    for el in root.find_all(_BLOCK_TAGS):
+        if el.find_parent(_BLOCK_TAGS) is not None:
+            continue
+        text = el.get_text(" ", strip=True)
+        if not text:
+            continue
+        is_heading = el.name in {"h1", "h2", "h3", "h4", "h5", "h6"}
+        if el.name == "li":
+            text = "- " + text
+        blocks.append(Block(text, heading=is_heading))
+        if is_heading and el.name == "h1" and not title:
+            title = text
+    if not blocks:
+        blocks = [Block(p) for p in _paragraphs(root.get_text("\n"))]
+    return RawDocument(blocks, title or None)
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def read_pdf(data: bytes, name: str) -> RawDocument:
+    """PDF: text per page; running headers, footers and page numbers removed."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError(f"{name}: the PDF is encrypted with a password")
+        pages = [(page.extract_text() or "") for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or None
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(f"{name}: not a readable PDF ({exc})") from None
+    except Exception as exc:  # pypdf has no single error type for broken files
+        raise DocumentError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
+    page_lines = [[ln.rstrip() for ln in text.splitlines()] for text in pages]
+    running = repeated_page_lines(page_lines)
+    blocks: list[Block] = []
+    for number, lines in enumerate(page_lines, start=1):
+        kept = [
+            ln
+            for ln in lines
+            if ln.strip() and page_line_key(ln) not in running and not ln.strip().isdigit()
+        ]
+        text = _join_pdf_lines(kept)
+        if text:
+            blocks.append(Block(text, page=number))
+    return RawDocument(blocks, str(meta_title).strip() if meta_title else None)
+
+
+def _join_pdf_lines(lines: list[str]) -> str:
+    # PDF text arrives as visual lines: keep a break after a sentence end, join the rest.
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not out:
+            out = line
+        elif out.endswith("-") and line[:1].islower():
+            out = out[:-1] + line
+        elif out[-1] in ".!?:" and (line[:1].isupper() or line[:1] in "-•"):
+            out += "\n" + line
+        else:
+            out += " " + line
+    return out
+
+
+# ---------------------------------------------------------------- Word
+
+
+def read_docx(data: bytes, name: str) -> RawDocument:
+    """Word .docx: paragraphs and tables in order; Heading and Title styles are headings."""
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise DocumentError(f"{name}: not a valid Word document ({exc})") from None
+    except Exception as exc:  # python-docx raises PackageNotFoundError and lxml errors
+        raise DocumentError(f"{name}: not a valid Word document ({type(exc).__name__})") from None
+    blocks: list[Block] = []
+    title = document.core_properties.title or None
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            for row in item.rows:
+                cells = [c.text.strip() for c in row.cells if c.text.strip()]
+                if cells:
+                    blocks.append(Block(" | ".join(dict.fromkeys(cells))))
+            continue
+        text = item.text.strip()
+        if not text:
+            continue
+        style = (item.style.name if item.style is not None else "") or ""
+        is_heading = style.startswith(("Heading", "Title"))
+        if is_heading and not title:
+            title = text
+        if style.startswith("List"):
+            text = "- " + text
+        blocks.append(Block(text, heading=is_heading))
+    return RawDocument(blocks, title)
+
+
+_READERS: dict[str, Callable[[bytes, str], RawDocument]] = {
+    ".txt": read_text,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+}

