@@ -106,7 +106,8 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         """Length of each vector."""
-        dim = self._model.get_sentence_embedding_dimension()
+        getter = getattr(self._model, "get_embedding_dimension", None)  # sentence-transformers 6
+        dim = getter() if getter else self._model.get_sentence_embedding_dimension()
         assert dim is not None
         return int(dim)
 

@@ -138,3 +138,44 @@ def percentile(values: Sequence[float], q: float) -> float:
     if len(values) == 1:
         return float(values[0])
     return float(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1])
+
+
+def evaluate(assistant: Any, gold: Sequence[GoldItem]) -> dict[str, Any]:
+    """Retrieval, answer and refusal figures of an Assistant on a gold set."""
+    latencies: list[float] = []
+    answered = cited_ok = refused_ok = 0
+    wrong: list[str] = []
+    for item in gold:
+        answer, seconds = timed(lambda item=item: assistant.ask(item.question))
+        latencies.append(seconds)
+        if item.answerable:
+            if not answer.refused:
+                answered += 1
+                if any(contains_evidence(c.passage, item.evidence) for c in answer.citations):
+                    cited_ok += 1
+                else:
+                    wrong.append(f"{item.id} (cites other passages)")
+            else:
+                wrong.append(f"{item.id} (refused)")
+        elif answer.refused:
+            refused_ok += 1
+        else:
+            wrong.append(f"{item.id} (answered an unanswerable question)")
+    # After the answers, so their timings include embedding each question (the cache is cold).
+    retrieval = retrieval_scores(gold, lambda q: [h.chunk.text for h in assistant.search(q, 10)])
+    n_ans = max(1, sum(1 for g in gold if g.answerable))
+    n_un = max(1, sum(1 for g in gold if not g.answerable))
+    return {
+        "questions": len(gold),
+        "hit@1": retrieval.hit1,
+        "hit@5": retrieval.hit5,
+        "hit@10": retrieval.hit10,
+        "mrr@10": retrieval.mrr10,
+        "answered_rate": answered / n_ans,
+        "answers_citing_evidence": cited_ok / n_ans,
+        "refusal_accuracy": refused_ok / n_un,
+        "ask_latency_median_ms": 1000 * statistics.median(latencies),
+        "ask_latency_p95_ms": 1000 * percentile(latencies, 95),
+        "retrieval_misses": retrieval.misses,
+        "wrong_answers": wrong,
+    }

@@ -1,0 +1,210 @@
+"""The command line: a thin layer over the library (index, ask, search, serve, eval)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import AssistantError
+from assistant.settings import CONFIG_ENV
+
+if TYPE_CHECKING:
+    from assistant.answering import Answer
+    from assistant.api import Assistant
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; user errors print one line and exit 1, never a stack trace."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.config:
+        os.environ[CONFIG_ENV] = str(args.config)
+    try:
+        result: int = args.run(args)
+        return result
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=Path, help="corpus folder (default: corpus)")
+    common.add_argument("--index", type=Path, help="index folder (default: index)")
+    common.add_argument("--config", type=Path, help="settings TOML file (default: assistant.toml)")
+
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Cited answers about local production of health products, from your documents.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", parents=[common], help="build or update the index")
+    p.add_argument("--rebuild", action="store_true", help="re-embed every document")
+    p.set_defaults(run=_cmd_index)
+
+    p = sub.add_parser("ask", parents=[common], help="answer a question with cited sources")
+    p.add_argument("question")
+    p.add_argument("--document", action="append", help="only this document (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(run=_cmd_ask)
+
+    p = sub.add_parser("search", parents=[common], help="list the passages that match a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--document", action="append", help="only this document (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the passages as JSON")
+    p.set_defaults(run=_cmd_search)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the browser app")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--share", action="store_true", help="create a public Gradio share link")
+    p.set_defaults(run=_cmd_serve)
+
+    p = sub.add_parser("eval", parents=[common], help="score the assistant on a gold set")
+    p.add_argument("--gold", type=Path, default=Path("evals/gold.jsonl"), help="gold JSONL file")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.set_defaults(run=_cmd_eval)
+    return parser
+
+
+def _open(args: argparse.Namespace, rebuild: bool = False, quiet: bool = False) -> Assistant:
+    from assistant.api import Assistant
+
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if quiet or total == 0:
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="doc" if stage == "chunking"
+                                     else "passage", file=sys.stderr, leave=True)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    assistant = Assistant.open(
+        index_dir=args.index, corpus_dir=args.corpus, rebuild=rebuild, progress=progress
+    )
+    report = assistant.report
+    if report.wrote or report.problems or report.rebuilt_because:
+        print(report.summary(), file=sys.stderr)
+    return assistant
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    assistant = _open(args, rebuild=args.rebuild)
+    report = assistant.report
+    if not report.wrote:
+        print(report.summary(), file=sys.stderr)
+    print(
+        f"Index {assistant.index.version}: {len(assistant.index.documents)} documents, "
+        f"{len(assistant.index.chunks)} passages, in {assistant.settings.index_dir}"
+    )
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _open(args, quiet=args.json)
+    answer = assistant.ask(args.question, documents=args.document)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    assistant = _open(args, quiet=args.json)
+    hits = assistant.search(args.question, args.k, documents=args.document)
+    if args.json:
+        rows = [
+            {
+                "rank": i,
+                "score": round(h.score, 6),
+                "dense_rank": h.dense_rank,
+                "bm25_rank": h.bm25_rank,
+                "doc_id": h.chunk.doc_id,
+                "title": h.chunk.title,
+                "page": h.chunk.page,
+                "section": h.chunk.section,
+                "chunk_id": h.chunk.chunk_id,
+                "text": h.chunk.text,
+            }
+            for i, h in enumerate(hits, start=1)
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("No passages found.")
+    for i, hit in enumerate(hits, start=1):
+        where = f"p. {hit.chunk.page}" if hit.chunk.page else (hit.chunk.section or "")
+        print(f"[{i}] {hit.chunk.title}" + (f" ({where})" if where else ""))
+        print(f"    score {hit.score:.4f} (dense rank {hit.dense_rank}, BM25 rank {hit.bm25_rank})")
+        print(textwrap.indent(textwrap.fill(hit.chunk.text, 96), "    ") + "\n")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    from assistant.app import serve
+
+    print(f"Serving on http://{args.host}:{args.port} (Ctrl+C to stop)", file=sys.stderr)
+    serve(assistant, host=args.host, port=args.port, share=args.share)
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation import evaluate, load_gold
+
+    gold = load_gold(args.gold)
+    assistant = _open(args, quiet=args.json)
+    figures = evaluate(assistant, gold)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for name, value in figures.items():
+            if isinstance(value, float):
+                print(f"{name:>28}: {value:.3f}")
+            elif not isinstance(value, list):
+                print(f"{name:>28}: {value}")
+        for name in ("retrieval_misses", "wrong_answers"):
+            if figures.get(name):
+                print(f"{name}: {', '.join(figures[name])}")
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer and its numbered sources as plain text."""
+    lines = [textwrap.fill(answer.text, 96), ""]
+    if answer.refused:
+        if answer.hits:
+            lines.append("You may be looking for:")
+            for hit in answer.hits[:3]:
+                lines.append(f"- {hit.chunk.title}: {textwrap.shorten(hit.chunk.text, 200)}")
+        return "\n".join(lines).rstrip()
+    lines.append("Sources:")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.source.publisher, c.location) if x)
+        lines.append(f"[{c.number}] {c.source.title}" + (f" — {meta}" if meta else ""))
+        if c.source.licence and c.source.licence.lower() not in {"not stated", ""}:
+            lines.append(f"    Licence: {c.source.licence}")
+        lines.append(textwrap.indent(textwrap.fill(f"“{c.sentence}”", 92), "    "))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Shared fixtures: the real embedding model and a real index of the corpus, built once."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.api import Assistant
+from assistant.embeddings import SentenceTransformerEmbedder
+from assistant.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+GOLD = ROOT / "evals" / "gold.jsonl"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
+    return SentenceTransformerEmbedder(load_settings().embedding_model)
+
+
+@pytest.fixture(scope="session")
+def corpus_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the corpus, so no test can change the real one."""
+    target = tmp_path_factory.mktemp("corpus")
+    shutil.copytree(CORPUS, target, dirs_exist_ok=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def assistant(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, corpus_copy: Path
+) -> Iterator[Assistant]:
+    """An Assistant over a real index of the corpus, built once per test run."""
+    index_dir = tmp_path_factory.mktemp("index")
+    yield Assistant.open(index_dir=index_dir, corpus_dir=corpus_copy, embedder=embedder)

@@ -1,0 +1,52 @@
+"""Extractive answers: quoted sentences with [n] markers that point at the right passages."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering import REFUSAL_TEXT, ExtractiveAnswerer
+
+
+def test_answer_quotes_sentences_with_markers(assistant):
+    answer = assistant.ask("How many experts will Korea and the US each appoint per category?")
+    assert not answer.refused
+    assert "15 experts" in answer.text
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.number for c in answer.citations}
+    for c in answer.citations:
+        assert c.sentence and c.sentence in c.passage
+        assert c.source.title and c.source.publisher
+    # Every sentence of the answer is quoted from its cited passage.
+    for sentence, number in re.findall(r"(.+?) \[(\d+)\]", answer.text):
+        cited = answer.citations[int(number) - 1]
+        words = sentence.strip().rstrip(".…").split()
+        assert " ".join(words[:6]) in " ".join(cited.passage.split())
+    assert len(answer.text.split()) <= 80 + 2 * len(answer.citations)
+
+
+def test_refusal_lists_closest_passages(assistant):
+    answer = assistant.ask("How many mRNA vaccine factories are being built in Africa?")
+    assert answer.refused and answer.text == REFUSAL_TEXT
+    assert answer.citations == [] and answer.hits
+    data = answer.to_dict()
+    assert data["refused"] is True and data["suggestions"]
+
+
+def test_no_hits_refuses(assistant):
+    answer = ExtractiveAnswerer().answer("anything", [], assistant.sources)
+    assert answer.refused and answer.confidence == 0
+
+
+def test_licence_travels_with_the_citation(assistant):
+    answer = assistant.ask("Under what licence is the forum report published?")
+    cited = [c for c in answer.citations if c.doc_id.startswith("000")]
+    assert not answer.refused and cited
+    assert cited[0].source.licence == "CC BY-NC-SA 3.0 IGO"
+    assert "Creative Commons" in cited[0].source.licence_text
+
+
+def test_answer_serialises(assistant):
+    data = assistant.ask("Which country will host the next World Local Production Forum?").to_dict()
+    assert "Netherlands" in data["answer"]
+    c = data["citations"][0]
+    assert c["passage"][c["sentence_span"][0] : c["sentence_span"][1]] == c["sentence"]

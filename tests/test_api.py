@@ -1,0 +1,54 @@
+"""End to end through the public API: index the corpus, ask the gold questions, check citations."""
+
+from __future__ import annotations
+
+from assistant import Answer, Assistant
+from assistant.evaluation import contains_evidence, evaluate, load_gold
+
+from .conftest import GOLD
+
+
+def test_gold_answers_cite_their_evidence(assistant: Assistant):
+    gold = load_gold(GOLD)
+    answerable = [g for g in gold if g.answerable]
+    cited = answered = 0
+    for item in answerable:
+        answer = assistant.ask(item.question)
+        assert isinstance(answer, Answer)
+        if not answer.refused:
+            answered += 1
+            cited += any(contains_evidence(c.passage, item.evidence) for c in answer.citations)
+    assert answered / len(answerable) >= 0.9
+    assert cited / answered >= 0.85
+
+
+def test_unanswerable_gold_questions_are_refused(assistant: Assistant):
+    gold = [g for g in load_gold(GOLD) if not g.answerable]
+    refused = sum(assistant.ask(g.question).refused for g in gold)
+    assert refused / len(gold) >= 0.8
+
+
+def test_evaluate_reports_consistent_figures(assistant: Assistant):
+    gold = load_gold(GOLD)[:6] + [g for g in load_gold(GOLD) if not g.answerable][:2]
+    figures = evaluate(assistant, gold)
+    assert figures["questions"] == 8
+    assert 0 <= figures["hit@1"] <= figures["hit@5"] <= figures["hit@10"] <= 1
+    assert figures["ask_latency_median_ms"] <= figures["ask_latency_p95_ms"]
+
+
+def test_open_reuses_the_index(assistant: Assistant, embedder):
+    again = Assistant.open(
+        index_dir=assistant.settings.index_dir,
+        corpus_dir=assistant.settings.corpus_dir,
+        embedder=embedder,
+    )
+    assert not again.report.wrote and again.index.version == assistant.index.version
+
+
+def test_library_imports_without_gradio():
+    import subprocess
+    import sys
+
+    code = "import sys, assistant; assert 'gradio' not in sys.modules; print('ok')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"

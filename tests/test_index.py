@@ -1,0 +1,177 @@
+"""The on-disk index: round trip, incremental updates, atomic writes, corruption recovery."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.chunking import ChunkingSettings
+from assistant.errors import IndexStateError
+from assistant.index import CHUNKS, MANIFEST, POINTER, VECTORS, read_index, sync_index
+
+from .conftest import CORPUS
+
+
+class CountingEmbedder:
+    """The real embedder, counting how many passages it is asked to embed (not a stand-in)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.embedded = 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    @property
+    def name(self):
+        return self.inner.name
+
+    @property
+    def dimension(self):
+        return self.inner.dimension
+
+    @property
+    def max_tokens(self):
+        return self.inner.max_tokens
+
+    def embed_documents(self, texts):
+        self.embedded += len(texts)
+        return self.inner.embed_documents(texts)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def chunking(embedder) -> ChunkingSettings:
+    return ChunkingSettings(160, 32, embedder.max_tokens)
+
+
+def test_round_trip(tmp_path, corpus, embedder, chunking):
+    index, report = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    assert report.wrote and len(report.added) == 3 and report.chunks_embedded == len(index.chunks)
+    reopened = read_index(tmp_path / "index")
+    assert [c.chunk_id for c in reopened.chunks] == [c.chunk_id for c in index.chunks]
+    assert reopened.chunks[5] == index.chunks[5]
+    np.testing.assert_allclose(reopened.vectors(), index.vectors(), atol=1e-6)
+    manifest = reopened.manifest
+    assert manifest["model"] == embedder.name and manifest["chunking"]["target_tokens"] == 160
+    assert set(manifest["documents"]) == {p.name for p in CORPUS.glob("0*.txt")}
+    assert all(len(d["content_hash"]) == 64 for d in manifest["documents"].values())
+    # The vector of a stored chunk is the model's embedding of its text.
+    fresh = embedder.embed_documents([index.chunks[3].text])[0]
+    np.testing.assert_allclose(index.vectors()[3], fresh, atol=1e-5)
+
+
+def test_unchanged_corpus_is_not_rewritten(tmp_path, corpus, embedder, chunking):
+    first, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    counting = CountingEmbedder(embedder)
+    second, report = sync_index(corpus, tmp_path / "index", counting, chunking)
+    assert not report.wrote and counting.embedded == 0
+    assert second.version == first.version
+
+
+def test_only_changed_documents_are_re_embedded(tmp_path, corpus, embedder, chunking):
+    index, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    before = {c.chunk_id for c in index.chunks}
+    changed = corpus / "001_5829bbf4eab410c7.txt"
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n\nA new paragraph on fill-finish capacity.\n",
+        encoding="utf-8",
+    )
+    (corpus / "002_b2edcc82120f056b.txt").unlink()
+    (corpus / "new.md").write_text("# Biosimilars\n\nA note on biosimilar approval pathways.\n")
+    counting = CountingEmbedder(embedder)
+    updated, report = sync_index(corpus, tmp_path / "index", counting, chunking)
+    assert report.changed == ["001_5829bbf4eab410c7.txt"]
+    assert report.removed == ["002_b2edcc82120f056b.txt"]
+    assert report.added == ["new.md"]
+    expected = sum(1 for c in updated.chunks if c.doc_id in {"001_5829bbf4eab410c7.txt", "new.md"})
+    assert counting.embedded == expected == report.chunks_embedded
+    assert not any(c.doc_id.startswith("002") for c in updated.chunks)
+    # The untouched WHO document keeps its chunks and vectors.
+    who = [c.chunk_id for c in updated.chunks if c.doc_id.startswith("000")]
+    assert who and set(who) <= before
+    for row, chunk in enumerate(updated.chunks):
+        if chunk.doc_id.startswith("000"):
+            old_row = [c.chunk_id for c in index.chunks].index(chunk.chunk_id)
+            np.testing.assert_allclose(updated.vectors()[row], index.vectors()[old_row], atol=1e-6)
+    # Old builds are cleaned up; exactly one build remains.
+    builds = [p for p in (tmp_path / "index").iterdir() if p.name.startswith("build-")]
+    assert [b.name for b in builds] == [updated.version]
+
+
+def test_unreadable_document_keeps_its_previous_version(tmp_path, corpus, embedder, chunking):
+    sync_index(corpus, tmp_path / "index", embedder, chunking)
+    (corpus / "001_5829bbf4eab410c7.txt").write_bytes(b"")
+    updated, report = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    assert report.kept_previous == ["001_5829bbf4eab410c7.txt"]
+    assert any("empty" in p for p in report.problems)
+    assert any(c.doc_id.startswith("001") for c in updated.chunks)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["flip_vectors", "truncate_chunks", "delete_manifest", "delete_vectors", "bad_pointer"],
+)
+def test_corrupt_index_is_detected_and_rebuilt(tmp_path, corpus, embedder, chunking, damage):
+    index, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    build = index.path
+    if damage == "flip_vectors":
+        data = bytearray((build / VECTORS).read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        (build / VECTORS).write_bytes(bytes(data))
+    elif damage == "truncate_chunks":
+        data = (build / CHUNKS).read_bytes()
+        (build / CHUNKS).write_bytes(data[: len(data) // 2])
+    elif damage == "delete_manifest":
+        (build / MANIFEST).unlink()
+    elif damage == "delete_vectors":
+        (build / VECTORS).unlink()
+    else:
+        (tmp_path / "index" / POINTER).write_text("build-does-not-exist\n")
+    with pytest.raises(IndexStateError):
+        read_index(tmp_path / "index")
+    rebuilt, report = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    assert report.rebuilt_because and report.wrote
+    assert len(rebuilt.chunks) == len(index.chunks)
+    assert read_index(tmp_path / "index").version == rebuilt.version
+
+
+def test_other_settings_force_a_rebuild(tmp_path, corpus, embedder, chunking):
+    sync_index(corpus, tmp_path / "index", embedder, chunking)
+    other = ChunkingSettings(96, 16, embedder.max_tokens)
+    index, report = sync_index(corpus, tmp_path / "index", embedder, other)
+    assert "chunking" in (report.rebuilt_because or "")
+    assert index.manifest["chunking"]["target_tokens"] == 96
+
+
+def test_nothing_is_unpickled(tmp_path, corpus, embedder, chunking):
+    index, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    names = sorted(p.name for p in index.path.iterdir())
+    assert names == sorted([CHUNKS, MANIFEST, VECTORS])
+    manifest = json.loads((index.path / MANIFEST).read_text())
+    assert set(manifest["files"]) == {CHUNKS, VECTORS}
+
+
+def test_a_failed_write_leaves_the_previous_index(tmp_path, corpus, embedder, chunking):
+    index, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    (corpus / "extra.txt").write_text("Extra document about sterile fill-finish lines.")
+
+    class Exploding(CountingEmbedder):
+        def embed_documents(self, texts):
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        sync_index(corpus, tmp_path / "index", Exploding(embedder), chunking)
+    still = read_index(tmp_path / "index")
+    assert still.version == index.version and len(still.chunks) == len(index.chunks)
+    assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".tmp-")]
