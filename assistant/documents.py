@@ -147,7 +147,7 @@ def load_document(path: Path, doc_id: str, meta: dict[str, str] | None = None) -
     text, page_starts, sections, paragraph_starts = assemble(raw.blocks)
     if not text.strip():
         raise DocumentError(f"{path.name}: only page furniture, no content")
-    title = meta.get("title") or raw.title or _title_from_name(path)
+    title = meta.get("title") or raw.title or _title_from_text(text) or _title_from_name(path)
     source = Source(file=doc_id, title=title, **{k: v for k, v in meta.items() if k != "title"})
     digest = hashlib.sha256()
     digest.update(path.read_bytes())
@@ -203,6 +203,12 @@ def _clean_blocks(blocks: list[Block]) -> Iterator[Block]:
 def _normalise_space(line: str) -> str:
     line = line.replace("\u00a0", " ").replace("\t", " ")
     return re.sub(r" {2,}", " ", line).strip()
+
+
+def _title_from_text(text: str) -> str | None:
+    # A first line reads as a title when it is short and is not a sentence.
+    first = text.split("\n", 1)[0].strip()
+    return first if first and len(first.split()) <= 16 and first[-1] not in ".;," else None
 
 
 def _title_from_name(path: Path) -> str:

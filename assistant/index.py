@@ -3,7 +3,7 @@
 Layout of the index folder::
 
     CURRENT                 name of the complete build in use (replaced atomically)
-    build-<time>-<rand>/    manifest.json, chunks.jsonl, vectors.faiss
+    build-<time>-<rand>/    manifest.json, chunks.jsonl, vectors.faiss, sentences.npy
     .lock                   held while a build is written
 
 A build folder becomes visible only when CURRENT is replaced to name it, after every file
@@ -35,11 +35,12 @@ from assistant.embeddings import Embedder
 from assistant.errors import IndexStateError
 
 # Bump when loading, cleaning or chunking changes what a document turns into.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.faiss"
+SENTENCES = "sentences.npy"
 EMBED_BATCH = 256
 
 Progress = Callable[[str, int, int], None]
@@ -86,11 +87,24 @@ class SyncReport:
 class Index:
     """Chunks and their vectors; row i of the FAISS index is chunks[i]."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any], chunks: list[Chunk], faiss_index: Any):
+    def __init__(
+        self,
+        path: Path,
+        manifest: dict[str, Any],
+        chunks: list[Chunk],
+        faiss_index: Any,
+        sentence_vectors: np.ndarray,
+    ) -> None:
         self.path = path
         self.manifest = manifest
         self.chunks = chunks
         self.faiss = faiss_index
+        # Row i of sentence_vectors[sentence_offsets[c]:sentence_offsets[c + 1]] is sentence i
+        # of chunk c: answers are scored sentence by sentence, where MiniLM is strongest.
+        self.sentence_vectors = sentence_vectors
+        self.sentence_offsets = np.concatenate(
+            [[0], np.cumsum([len(c.sentences) for c in chunks], dtype=np.int64)]
+        ).astype(np.int64)
         self.rows_by_doc: dict[str, list[int]] = {}
         for row, chunk in enumerate(chunks):
             self.rows_by_doc.setdefault(chunk.doc_id, []).append(row)
@@ -105,6 +119,10 @@ class Index:
         """Per-document manifest entries: title, publisher, licence, hash, chunk count."""
         docs: dict[str, dict[str, Any]] = self.manifest["documents"]
         return docs
+
+    def chunk_sentence_vectors(self, row: int) -> np.ndarray:
+        """Vectors of one chunk's sentences, in order."""
+        return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]]
 
     def vectors(self) -> np.ndarray:
         """All vectors, one row per chunk."""
@@ -171,11 +189,14 @@ def read_index(index_dir: Path) -> Index:
     try:
         chunks = [_chunk_from_json(line) for line in _lines(build / CHUNKS)]
         vectors = faiss.read_index(str(build / VECTORS))
+        sentences = np.load(build / SENTENCES, allow_pickle=False).astype(np.float32)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexStateError(f"index files unreadable ({exc})") from None
     if vectors.ntotal != len(chunks) or len(chunks) != manifest.get("chunk_count"):
         raise IndexStateError("vectors and chunk table disagree in size")
-    return Index(build, manifest, chunks, vectors)
+    if len(sentences) != sum(len(c.sentences) for c in chunks):
+        raise IndexStateError("sentence vectors and chunk table disagree in size")
+    return Index(build, manifest, chunks, vectors, sentences)
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -284,12 +305,14 @@ def _update(
     old_vectors = previous.vectors() if previous and kept_ids else None
     chunks: list[Chunk] = []
     parts: list[np.ndarray] = []
+    sentence_parts: list[np.ndarray] = []
     doc_meta: dict[str, dict[str, Any]] = {}
     for doc_id in kept_ids:
         assert previous is not None and old_vectors is not None
         rows = old_rows.get(doc_id, [])
         chunks.extend(previous.chunks[r] for r in rows)
         parts.append(old_vectors[rows])
+        sentence_parts.extend(previous.chunk_sentence_vectors(r) for r in rows)
         doc_meta[doc_id] = old_docs[doc_id]
 
     fresh: list[Chunk] = []
@@ -304,9 +327,19 @@ def _update(
         }
     progress("chunking", len(new_docs), len(new_docs))
     parts.append(_embed(embedder, [c.text for c in fresh], progress))
+    # Overlapping chunks repeat sentences: embed each distinct sentence once.
+    distinct = list(dict.fromkeys(s for c in fresh for s in c.sentence_texts()))
+    by_text = dict(zip(distinct, _embed(embedder, distinct, progress, "sentences"), strict=True))
+    sentence_parts.extend(
+        np.stack([by_text[s] for s in c.sentence_texts()])
+        for c in fresh
+        if c.sentences
+    )
     chunks.extend(fresh)
     report.chunks_embedded = len(fresh)
-    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dimension), np.float32)
+    empty = np.zeros((0, embedder.dimension), np.float32)
+    vectors = np.concatenate(parts) if parts else empty
+    sentence_vectors = np.concatenate(sentence_parts) if sentence_parts else empty
 
     manifest: dict[str, Any] = {
         **expected_settings(embedder, chunking),
@@ -316,24 +349,30 @@ def _update(
         "chunk_count": len(chunks),
         "documents": dict(sorted(doc_meta.items())),
     }
-    _write_build(index_dir, manifest, chunks, vectors)
+    _write_build(index_dir, manifest, chunks, vectors, sentence_vectors)
     report.wrote = True
     return read_index(index_dir)
 
 
-def _embed(embedder: Embedder, texts: list[str], progress: Progress) -> np.ndarray:
+def _embed(
+    embedder: Embedder, texts: list[str], progress: Progress, stage: str = "embedding"
+) -> np.ndarray:
     out = []
     for start in range(0, len(texts), EMBED_BATCH):
-        progress("embedding", start, len(texts))
+        progress(stage, start, len(texts))
         out.append(embedder.embed_documents(texts[start : start + EMBED_BATCH]))
-    progress("embedding", len(texts), len(texts))
+    progress(stage, len(texts), len(texts))
     if not out:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     return np.concatenate(out)
 
 
 def _write_build(
-    index_dir: Path, manifest: dict[str, Any], chunks: list[Chunk], vectors: np.ndarray
+    index_dir: Path,
+    manifest: dict[str, Any],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
 ) -> Path:
     import faiss
 
@@ -345,15 +384,16 @@ def _write_build(
         if len(vectors):
             flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(flat, str(tmp / VECTORS))
+        np.save(tmp / SENTENCES, sentence_vectors.astype(np.float16), allow_pickle=False)
         with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
         manifest["files"] = {
             fname: {"bytes": (tmp / fname).stat().st_size, "sha256": _sha256(tmp / fname)}
-            for fname in (VECTORS, CHUNKS)
+            for fname in (VECTORS, SENTENCES, CHUNKS)
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), "utf-8")
-        for fname in (VECTORS, CHUNKS, MANIFEST):
+        for fname in (VECTORS, SENTENCES, CHUNKS, MANIFEST):
             _fsync(tmp / fname)
         build = index_dir / name
         tmp.rename(build)

@@ -89,18 +89,25 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 def read_markdown(data: bytes, name: str) -> RawDocument:
-    """Markdown: '#' lines are headings, blank lines separate paragraphs."""
+    """Markdown: '#' lines are headings (blank line after them optional), paragraphs otherwise."""
     text = decode_text(data, name)
     blocks: list[Block] = []
     title = None
     for para in _paragraphs(text):
-        match = _MD_HEADING.match(para) if "\n" not in para else None
-        if match:
+        body: list[str] = []
+        for line in para.split("\n"):
+            match = _MD_HEADING.match(line)
+            if not match:
+                body.append(line)
+                continue
+            if body:
+                blocks.append(Block("\n".join(body)))
+                body = []
             heading = match.group(2).strip()
             title = title or heading
             blocks.append(Block(heading, heading=True))
-        else:
-            blocks.append(Block(para))
+        if body:
+            blocks.append(Block("\n".join(body)))
     return RawDocument(blocks, title)
 
 
@@ -120,9 +127,8 @@ def read_text(data: bytes, name: str) -> RawDocument:
         )
         for i, p in enumerate(paras)
     ]
-    first = paras[0] if paras else ""
-    title = first if "\n" not in first and len(first.split()) <= 20 else None
-    return RawDocument(blocks, title)
+    # No title here: the first line may be furniture; the loader titles from the cleaned text.
+    return RawDocument(blocks, None)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -148,13 +154,14 @@ def _looks_like_heading(para: str) -> bool:
 
 _BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th"]
 _BLOCK_TAGS += ["dt", "dd", "caption", "figcaption"]
+_INLINE_TAGS = {"a", "b", "strong", "i", "em", "span", "small", "sub", "sup", "abbr", "code"}
 _DROP_TAGS = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside"]
 _DROP_TAGS += ["form", "button", "iframe", "svg", "canvas", "object", "embed"]
 
 
 def read_html(data: bytes, name: str) -> RawDocument:
     """HTML: text of block elements in order; scripts, navigation and footers dropped."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
 
     try:
         soup = BeautifulSoup(data, "lxml")
@@ -166,20 +173,33 @@ def read_html(data: bytes, name: str) -> RawDocument:
     title = title_tag.get_text(" ", strip=True) if title_tag else None
     root = soup.body or soup
     blocks: list[Block] = []
-    for el in root.find_all(_BLOCK_TAGS):
-        if el.find_parent(_BLOCK_TAGS) is not None:
-            continue
-        text = el.get_text(" ", strip=True)
-        if not text:
-            continue
-        is_heading = el.name in {"h1", "h2", "h3", "h4", "h5", "h6"}
-        if el.name == "li":
-            text = "- " + text
-        blocks.append(Block(text, heading=is_heading))
-        if is_heading and el.name == "h1" and not title:
-            title = text
-    if not blocks:
-        blocks = [Block(p) for p in _paragraphs(root.get_text("\n"))]
+    loose: list[str] = []  # text sitting directly in a <div>, <section>, ... between blocks
+
+    def flush() -> None:
+        if loose:
+            blocks.append(Block(" ".join(loose)))
+            loose.clear()
+
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            if node.name not in _BLOCK_TAGS or node.find_parent(_BLOCK_TAGS) is not None:
+                continue
+            flush()
+            text = node.get_text(" ", strip=True)
+            if not text:
+                continue
+            is_heading = node.name in {"h1", "h2", "h3", "h4", "h5", "h6"}
+            blocks.append(Block("- " + text if node.name == "li" else text, heading=is_heading))
+            if node.name == "h1" and not title:
+                title = text
+        elif isinstance(node, NavigableString) and not isinstance(node, Comment | Doctype):
+            if node.find_parent(_BLOCK_TAGS) is None and node.strip():
+                if node.parent is not None and node.parent.name in _INLINE_TAGS and loose:
+                    loose.append(node.strip())
+                else:
+                    flush()
+                    loose.append(node.strip())
+    flush()
     return RawDocument(blocks, title or None)
 
 

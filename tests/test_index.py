@@ -11,7 +11,7 @@ import pytest
 
 from assistant.chunking import ChunkingSettings
 from assistant.errors import IndexStateError
-from assistant.index import CHUNKS, MANIFEST, POINTER, VECTORS, read_index, sync_index
+from assistant.index import CHUNKS, MANIFEST, POINTER, SENTENCES, VECTORS, read_index, sync_index
 
 from .conftest import CORPUS
 
@@ -94,8 +94,11 @@ def test_only_changed_documents_are_re_embedded(tmp_path, corpus, embedder, chun
     assert report.changed == ["001_5829bbf4eab410c7.txt"]
     assert report.removed == ["002_b2edcc82120f056b.txt"]
     assert report.added == ["new.md"]
-    expected = sum(1 for c in updated.chunks if c.doc_id in {"001_5829bbf4eab410c7.txt", "new.md"})
-    assert counting.embedded == expected == report.chunks_embedded
+    fresh = [c for c in updated.chunks if c.doc_id in {"001_5829bbf4eab410c7.txt", "new.md"}]
+    assert report.chunks_embedded == len(fresh)
+    # Only those passages, and their distinct sentences, went through the model.
+    sentences = {s for c in fresh for s in c.sentence_texts()}
+    assert counting.embedded == len(fresh) + len(sentences)
     assert not any(c.doc_id.startswith("002") for c in updated.chunks)
     # The untouched WHO document keeps its chunks and vectors.
     who = [c.chunk_id for c in updated.chunks if c.doc_id.startswith("000")]
@@ -104,6 +107,9 @@ def test_only_changed_documents_are_re_embedded(tmp_path, corpus, embedder, chun
         if chunk.doc_id.startswith("000"):
             old_row = [c.chunk_id for c in index.chunks].index(chunk.chunk_id)
             np.testing.assert_allclose(updated.vectors()[row], index.vectors()[old_row], atol=1e-6)
+            np.testing.assert_array_equal(
+                updated.chunk_sentence_vectors(row), index.chunk_sentence_vectors(old_row)
+            )
     # Old builds are cleaned up; exactly one build remains.
     builds = [p for p in (tmp_path / "index").iterdir() if p.name.startswith("build-")]
     assert [b.name for b in builds] == [updated.version]
@@ -157,9 +163,9 @@ def test_other_settings_force_a_rebuild(tmp_path, corpus, embedder, chunking):
 def test_nothing_is_unpickled(tmp_path, corpus, embedder, chunking):
     index, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
     names = sorted(p.name for p in index.path.iterdir())
-    assert names == sorted([CHUNKS, MANIFEST, VECTORS])
+    assert names == sorted([CHUNKS, MANIFEST, SENTENCES, VECTORS])
     manifest = json.loads((index.path / MANIFEST).read_text())
-    assert set(manifest["files"]) == {CHUNKS, VECTORS}
+    assert set(manifest["files"]) == {CHUNKS, SENTENCES, VECTORS}
 
 
 def test_a_failed_write_leaves_the_previous_index(tmp_path, corpus, embedder, chunking):
