@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.documents import Source
+from assistant.questions import Question, analyse
 from assistant.retrieval import Hit
 
 REFUSAL_TEXT = (
@@ -100,7 +101,9 @@ class Answerer(Protocol):
 
     name: str
 
-    def answer(self, question: str, hits: Sequence[Hit], sources: Mapping[str, Source]) -> Answer:
+    def answer(
+        self, question: str | Question, hits: Sequence[Hit], sources: Mapping[str, Source]
+    ) -> Answer:
         """Answer the question from the hits; sources maps doc_id to its Source."""
         ...
 
@@ -130,12 +133,15 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.passages = passages
 
-    def answer(self, question: str, hits: Sequence[Hit], sources: Mapping[str, Source]) -> Answer:
+    def answer(
+        self, question: str | Question, hits: Sequence[Hit], sources: Mapping[str, Source]
+    ) -> Answer:
         """Answer from the best sentences of the top passages, or refuse when evidence is weak."""
+        q = question if isinstance(question, Question) else analyse(question)
         hits = list(hits)
-        confidence = evidence_strength(hits)
+        confidence = evidence_strength(q, hits[: self.passages])
         if not hits or confidence < self.refusal_threshold:
-            return Answer(question, REFUSAL_TEXT, [], True, hits, confidence, self.name)
+            return Answer(q.text, REFUSAL_TEXT, [], True, hits, confidence, self.name)
         chosen = self._choose(hits[: self.passages])
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
@@ -164,14 +170,17 @@ class ExtractiveAnswerer:
                     )
                 )
             pieces.append(f"{_end_sentence(sentence)} [{numbers[chunk.chunk_id]}]")
-        return Answer(question, " ".join(pieces), citations, False, hits, confidence, self.name)
+        return Answer(q.text, " ".join(pieces), citations, False, hits, confidence, self.name)
 
     def _choose(self, hits: list[Hit]) -> list[_Candidate]:
         """The best sentence, then others that are nearly as good (a list's items, a second part)."""
         candidates = [
-            _Candidate(rank, i, cov * (1.0 - 0.05 * rank), hit.chunk.sentence_texts()[i])
+            _Candidate(rank, i, cov * (1.0 - 0.05 * rank), text)
             for rank, hit in enumerate(hits)
-            for i, cov in enumerate(hit.sentence_coverage)
+            for i, (cov, text) in enumerate(
+                zip(hit.sentence_scores, hit.chunk.sentence_texts(), strict=True)
+            )
+            if _can_answer(text, hit)
         ]
         if not candidates:
             return []
@@ -187,11 +196,11 @@ class ExtractiveAnswerer:
         return chosen[: self.max_sentences]
 
 
-def evidence_strength(hits: Sequence[Hit]) -> float:
-    """0-1: how well the best passage's best sentence covers the question's terms."""
-    if not hits:
-        return 0.0
-    return max(h.coverage for h in hits[:5])
+def evidence_strength(question: Question, hits: Sequence[Hit]) -> float:
+    """0-1: how well the best sentence answers the question; halved when the question names
+    something no document mentions (a place, body or person the corpus never speaks of)."""
+    best = max((h.sentence_score for h in hits), default=0.0)
+    return best * (0.5 if question.unknown_names else 1.0)
 
 
 def _continuation(hit: Hit, best: _Candidate) -> list[_Candidate]:
@@ -202,6 +211,14 @@ def _continuation(hit: Hit, best: _Candidate) -> list[_Candidate]:
         return []
     following = chunk.sentence_texts()[best.sentence + 1]
     return [_Candidate(best.hit_rank, best.sentence + 1, best.score, following)]
+
+
+def _can_answer(sentence: str, hit: Hit) -> bool:
+    # A question or a bare heading restates the question instead of answering it.
+    bare = _BULLET.sub("", sentence).strip(" <>")
+    if not bare or bare.endswith("?"):
+        return False
+    return bare not in {hit.chunk.title, hit.chunk.section}
 
 
 def _same(cand: _Candidate, chosen: list[_Candidate]) -> bool:

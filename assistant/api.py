@@ -91,8 +91,10 @@ class Assistant:
 
     def ask(self, question: str, documents: Sequence[str] | None = None) -> Answer:
         """Answer a question with [n] citations, or refuse when the documents don't say."""
-        hits = self.search(question, max(5, self.settings.top_k), documents)
-        return self.answerer.answer(question.strip(), hits, self.sources)
+        q = self.retriever.analyse(self._check(question))
+        self._check_documents(documents)
+        hits = self.retriever.search(q, max(5, self.settings.top_k), documents)
+        return self.answerer.answer(q, hits, self.sources)
 
     def as_retriever(
         self, k: int = 4, documents: Sequence[str] | None = None
@@ -128,7 +130,8 @@ def fusion_settings(settings: Settings) -> FusionSettings:
     return FusionSettings(
         dense_weight=settings.dense_weight,
         bm25_weight=settings.bm25_weight,
-        coverage_weight=settings.coverage_weight,
+        sentence_weight=settings.sentence_weight,
+        sentence_dense_share=settings.sentence_dense_share,
         rrf_k=settings.rrf_k,
         candidates=settings.candidates,
         duplicate_threshold=settings.duplicate_threshold,

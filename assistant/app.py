@@ -13,12 +13,12 @@ from typing import Any
 # Gradio reads this when it is imported; no usage reports or version checks leave the machine.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from assistant.answering import Answer, Citation  # noqa: E402
-from assistant.api import Assistant  # noqa: E402
-from assistant.errors import AssistantError  # noqa: E402
-from assistant.retrieval import Hit  # noqa: E402
+from assistant.answering import Answer, Citation
+from assistant.api import Assistant
+from assistant.errors import AssistantError
+from assistant.retrieval import Hit
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             return assistant.ask(question, resolve_documents(assistant, document)).to_dict()
         except AssistantError as exc:
             return {"error": str(exc), "question": question}
+        except Exception:
+            log.exception("Answering %r failed", question)
+            return {"error": UNEXPECTED_ERROR, "question": question}
 
     with gr.Blocks(title="Local production assistant", analytics_enabled=False) as app:
         gr.Markdown(

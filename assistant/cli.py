@@ -90,8 +90,13 @@ def _open(args: argparse.Namespace, rebuild: bool = False, quiet: bool = False) 
 
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="doc" if stage == "chunking"
-                                     else "passage", file=sys.stderr, leave=True)
+            bar = bars[stage] = tqdm(
+                total=total,
+                desc=stage,
+                unit="doc" if stage == "chunking" else "passage",
+                file=sys.stderr,
+                leave=True,
+            )
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

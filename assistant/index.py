@@ -331,9 +331,7 @@ def _update(
     distinct = list(dict.fromkeys(s for c in fresh for s in c.sentence_texts()))
     by_text = dict(zip(distinct, _embed(embedder, distinct, progress, "sentences"), strict=True))
     sentence_parts.extend(
-        np.stack([by_text[s] for s in c.sentence_texts()])
-        for c in fresh
-        if c.sentences
+        np.stack([by_text[s] for s in c.sentence_texts()]) for c in fresh if c.sentences
     )
     chunks.extend(fresh)
     report.chunks_embedded = len(fresh)

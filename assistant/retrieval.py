@@ -11,7 +11,10 @@ from assistant.chunking import Chunk
 from assistant.embeddings import Embedder
 from assistant.errors import QuestionError
 from assistant.index import Index
+from assistant.questions import Question, analyse
 from assistant.text import TermStats, terms, words
+
+CONTEXT_DISCOUNT = 0.9
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,9 @@ class FusionSettings:
 
     dense_weight: float = 0.3
     bm25_weight: float = 1.0
-    coverage_weight: float = 0.5
+    sentence_weight: float = 2.0
+    sentence_dense_share: float = 0.3
+    type_penalty: float = 0.5
     rrf_k: int = 60
     candidates: int = 50
     duplicate_threshold: float = 0.8
@@ -36,9 +41,14 @@ class Hit:
     bm25_rank: int | None = None
     dense_score: float | None = None
     bm25_score: float | None = None
-    coverage: float = 0.0
+    coverage: float = 0.0  # best sentence's share of the question's terms
     best_sentence: int | None = None  # index into chunk.sentences
-    sentence_coverage: tuple[float, ...] = field(default=(), repr=False)
+    sentence_scores: tuple[float, ...] = field(default=(), repr=False)
+
+    @property
+    def sentence_score(self) -> float:
+        """Score (0-1) of the passage's best sentence as an answer to the question."""
+        return max(self.sentence_scores, default=0.0)
 
 
 class Retriever:
@@ -58,35 +68,43 @@ class Retriever:
         self._has_bm25 = bool(chunk_terms and any(chunk_terms))
         self._sentence_terms: dict[int, list[list[str]]] = {}
 
+    def analyse(self, question: str) -> Question:
+        """Analyse a question, noting the names in it that no passage mentions."""
+        q = analyse(question)
+        unknown = tuple(
+            n for n in q.names if terms(n) and all(self.stats.df.get(t, 0) == 0 for t in terms(n))
+        )
+        return Question(q.text, q.terms, q.wants, q.names, unknown)
+
     def search(
         self,
-        question: str,
+        question: str | Question,
         k: int = 5,
         documents: Sequence[str] | None = None,
     ) -> list[Hit]:
         """The k best passages for a question, optionally only from the named documents."""
         if k < 1:
             raise QuestionError(f"k must be at least 1; got {k}")
+        q = question if isinstance(question, Question) else self.analyse(question)
         rows = self._rows_for(documents)
-        if not question.strip() or not self.index.chunks or rows == []:
+        if not q.text.strip() or not self.index.chunks or rows == []:
             return []
         s = self.settings
-        q_terms = terms(question)
-        dense_ranked = self._dense(question, s.candidates, rows) if s.dense_weight > 0 else []
-        bm25_ranked = self._bm25_search(q_terms, s.candidates, rows) if s.bm25_weight > 0 else []
+        vector = self.embedder.embed_query(q.text)
+        dense_ranked = self._dense(vector, s.candidates, rows) if s.dense_weight > 0 else []
+        bm25_ranked = self._bm25_search(list(q.terms), s.candidates, rows) if s.bm25_weight else []
         dense_pos = {row: (i + 1, score) for i, (row, score) in enumerate(dense_ranked)}
         bm25_pos = {row: (i + 1, score) for i, (row, score) in enumerate(bm25_ranked)}
         hits = []
         for row in dict.fromkeys([r for r, _ in dense_ranked] + [r for r, _ in bm25_ranked]):
             d_rank, d_score = dense_pos.get(row, (None, None))
             b_rank, b_score = bm25_pos.get(row, (None, None))
-            sent_cov = self._sentence_coverage(row, q_terms)
-            best = int(np.argmax(sent_cov)) if sent_cov else None
-            coverage = max(sent_cov) if sent_cov else 0.0
+            coverage, scores = self._sentence_scores(row, q, vector)
+            best = int(np.argmax(scores)) if len(scores) else None
             score = (
                 (s.dense_weight / (s.rrf_k + d_rank) if d_rank else 0.0)
                 + (s.bm25_weight / (s.rrf_k + b_rank) if b_rank else 0.0)
-                + s.coverage_weight * coverage / (s.rrf_k + 1)
+                + s.sentence_weight * (max(scores) if len(scores) else 0.0) / (s.rrf_k + 1)
             )
             hits.append(
                 Hit(
@@ -98,19 +116,48 @@ class Retriever:
                     bm25_score=b_score,
                     coverage=coverage,
                     best_sentence=best,
-                    sentence_coverage=tuple(sent_cov),
+                    sentence_scores=tuple(scores),
                 )
             )
         hits.sort(key=lambda h: h.score, reverse=True)
         return _without_near_duplicates(hits, k, s.duplicate_threshold)
+
+    def _sentence_scores(
+        self, row: int, q: Question, vector: np.ndarray
+    ) -> tuple[float, list[float]]:
+        """Best term coverage, and per sentence: similarity and coverage mixed, type-checked."""
+        cached = self._sentence_terms.get(row)
+        chunk = self.index.chunks[row]
+        if cached is None:
+            cached = [terms(t) for t in chunk.sentence_texts()]
+            self._sentence_terms[row] = cached
+        if not cached:
+            return 0.0, []
+        # A sentence often names its subject in the one before ("It ... ten departments"),
+        # so it may borrow that sentence's terms, at a small discount.
+        coverage = np.array(
+            [
+                max(
+                    self.stats.coverage(q.terms, t),
+                    CONTEXT_DISCOUNT * self.stats.coverage(q.terms, cached[i - 1] + t) if i else 0,
+                )
+                for i, t in enumerate(cached)
+            ]
+        )
+        similarity = np.clip(self.index.chunk_sentence_vectors(row) @ vector, 0.0, 1.0)
+        share = self.settings.sentence_dense_share
+        scores = share * similarity + (1 - share) * coverage
+        if q.wants:
+            fits = np.array([q.satisfied_by(t) for t in chunk.sentence_texts()])
+            scores = np.where(fits, scores, scores * self.settings.type_penalty)
+        return float(coverage.max()), [float(x) for x in scores]
 
     def _rows_for(self, documents: Sequence[str] | None) -> list[int] | None:
         if not documents:
             return None
         return sorted(r for d in documents for r in self.index.rows_by_doc.get(d, []))
 
-    def _dense(self, question: str, n: int, rows: list[int] | None) -> list[tuple[int, float]]:
-        vector = self.embedder.embed_query(question)
+    def _dense(self, vector: np.ndarray, n: int, rows: list[int] | None) -> list[tuple[int, float]]:
         ids, scores = self.index.search(vector, n, rows)
         return list(zip(ids, scores, strict=True))
 
@@ -131,13 +178,6 @@ class Retriever:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top]
-
-    def _sentence_coverage(self, row: int, q_terms: list[str]) -> list[float]:
-        cached = self._sentence_terms.get(row)
-        if cached is None:
-            cached = [terms(s) for s in self.index.chunks[row].sentence_texts()]
-            self._sentence_terms[row] = cached
-        return [self.stats.coverage(q_terms, s) for s in cached]
 
 
 def _search_text(chunk: Chunk) -> str:

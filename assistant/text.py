@@ -10,6 +10,66 @@ from functools import lru_cache
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
+# Snowball stems regular forms only; questions ask "who leads" where documents say "led by".
+_IRREGULAR = {
+    "led": "lead",
+    "held": "hold",
+    "made": "make",
+    "took": "take",
+    "taken": "take",
+    "gave": "give",
+    "given": "give",
+    "began": "begin",
+    "begun": "begin",
+    "brought": "bring",
+    "built": "build",
+    "bought": "buy",
+    "chose": "choose",
+    "chosen": "choose",
+    "drew": "draw",
+    "drawn": "draw",
+    "met": "meet",
+    "paid": "pay",
+    "said": "say",
+    "sent": "send",
+    "set": "set",
+    "spent": "spend",
+    "spoke": "speak",
+    "spoken": "speak",
+    "sought": "seek",
+    "taught": "teach",
+    "told": "tell",
+    "thought": "think",
+    "understood": "understand",
+    "won": "win",
+    "wrote": "write",
+    "written": "write",
+    "grew": "grow",
+    "grown": "grow",
+    "rose": "rise",
+    "risen": "rise",
+    "fell": "fall",
+    "fallen": "fall",
+    "found": "find",
+    "kept": "keep",
+    "left": "leave",
+    "lent": "lend",
+    "meant": "mean",
+    "ran": "run",
+    "saw": "see",
+    "seen": "see",
+    "stood": "stand",
+    "struck": "strike",
+    "went": "go",
+    "gone": "go",
+    "knew": "know",
+    "known": "know",
+    "got": "get",
+    "forgot": "forget",
+    "became": "become",
+    "came": "come",
+}
+
 
 @lru_cache(maxsize=1)
 def _stemmer():  # type: ignore[no-untyped-def]
@@ -28,7 +88,9 @@ def _stopwords() -> frozenset[str]:
 def terms(text: str) -> list[str]:
     """Stemmed content terms of a text, in order (stopwords and one-letter tokens dropped)."""
     stop = _stopwords()
-    words = [w for w in _TOKEN.findall(text.lower()) if len(w) > 1 and w not in stop]
+    words = [
+        _IRREGULAR.get(w, w) for w in _TOKEN.findall(text.lower()) if len(w) > 1 and w not in stop
+    ]
     return list(_stemmer().stemWords(words)) if words else []
 
 

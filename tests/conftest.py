@@ -33,7 +33,9 @@ def corpus_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def assistant(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, corpus_copy: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+    corpus_copy: Path,
 ) -> Iterator[Assistant]:
     """An Assistant over a real index of the corpus, built once per test run."""
     index_dir = tmp_path_factory.mktemp("index")

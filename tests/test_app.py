@@ -16,14 +16,9 @@ from assistant.documents import Source
 pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).parents[1] / "corpus"
-KOREA_QUESTION = "Who leads Korea's Global Vaccine Production Hub Task Force?"
+KOREA_QUESTION = "How many experts will Korea and the US each appoint per category?"
 UNANSWERABLE = "How many mRNA vaccine factories are being built in Africa?"
 INJECTION = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    return Assistant.open(index_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +60,7 @@ def test_ask_answers_with_citations(client: Any) -> None:
     result = client.predict(KOREA_QUESTION, web.ALL_DOCUMENTS, api_name="/ask")
     assert result["refused"] is False
     assert "[1]" in result["answer"]
-    assert any("Minister" in c["passage"] for c in result["citations"])
+    assert any("15 experts" in c["passage"] for c in result["citations"])
     assert all(c["title"] for c in result["citations"])
 
 
@@ -105,6 +100,18 @@ def test_ask_reports_an_unknown_document(client: Any) -> None:
     assert "Unknown document" in result["error"]
 
 
+def test_ask_answers_several_questions_at_once(client: Any) -> None:
+    questions = [
+        KOREA_QUESTION,
+        UNANSWERABLE,
+        "When was the first World Local Production Forum held?",
+    ]
+    jobs = [client.submit(q, web.ALL_DOCUMENTS, api_name="/ask") for q in questions * 2]
+    results = [job.result(timeout=60) for job in jobs]
+    assert [r["question"] for r in results] == questions * 2
+    assert [r["refused"] for r in results] == [False, True, False] * 2
+
+
 def test_chat_shows_answer_then_sources(client: Any) -> None:
     cleared, history = client.predict(KOREA_QUESTION, [], web.ALL_DOCUMENTS, api_name="/chat")
     assert cleared == ""
@@ -113,7 +120,7 @@ def test_chat_shows_answer_then_sources(client: Any) -> None:
     answer, sources = (text_of(m) for m in history[1:])
     assert "[1]" in answer
     assert history[2]["metadata"]["title"] == "Sources"
-    assert "<mark>" in sources and "Minister" in sources
+    assert "<mark>" in sources and "15 experts" in sources
 
 
 def test_chat_keeps_the_conversation_and_escapes_the_question(client: Any) -> None:

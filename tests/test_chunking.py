@@ -54,7 +54,7 @@ def test_chunks_break_at_sentence_boundaries_and_overlap(documents, embedder):
     for chunk in chunks:
         # Every chunk starts at a sentence or line start and ends at a sentence end.
         assert chunk.start == 0 or doc.text[chunk.start - 1] in " \n" or chunk.start in starts
-        assert chunk.text.rstrip()[-1] in ".”\")>:?!" or doc.text[chunk.end : chunk.end + 1] in (
+        assert chunk.text.rstrip()[-1] in '.”")>:?!' or doc.text[chunk.end : chunk.end + 1] in (
             "\n",
             "",
         )
@@ -74,8 +74,11 @@ def test_sections_do_not_run_into_each_other(documents, embedder):
 def test_ids_are_stable_and_change_with_content(tmp_path: Path, embedder):
     settings = ChunkingSettings(64, 16, embedder.max_tokens)
     path = tmp_path / "a.txt"
-    path.write_text("Title line\n\nFirst paragraph about vaccines. It has two sentences.\n\n"
-                    "Second paragraph about regulators.\n", encoding="utf-8")
+    path.write_text(
+        "Title line\n\nFirst paragraph about vaccines. It has two sentences.\n\n"
+        "Second paragraph about regulators.\n",
+        encoding="utf-8",
+    )
     first = [c.chunk_id for c in split(load_document(path, "a.txt"), embedder, settings)]
     again = [c.chunk_id for c in split(load_document(path, "a.txt"), embedder, settings)]
     assert first == again and len(set(first)) == len(first)

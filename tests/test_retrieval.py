@@ -37,11 +37,13 @@ def test_fusion_beats_each_retriever_alone_on_the_gold_set(assistant):
 
     def hit1(settings):
         retriever = Retriever(assistant.index, assistant.embedder, settings)
-        return retrieval_scores(gold, lambda q: [h.chunk.text for h in retriever.search(q, 10)]).hit1
+        return retrieval_scores(
+            gold, lambda q: [h.chunk.text for h in retriever.search(q, 10)]
+        ).hit1
 
     fused = hit1(base)
-    dense_only = hit1(replace(base, bm25_weight=0, coverage_weight=0))
-    bm25_only = hit1(replace(base, dense_weight=0, coverage_weight=0))
+    dense_only = hit1(replace(base, bm25_weight=0, sentence_weight=0))
+    bm25_only = hit1(replace(base, dense_weight=0, sentence_weight=0))
     assert fused >= bm25_only and fused > dense_only
 
 

@@ -1,0 +1,52 @@
+"""What a question asks for: its terms, the kind of answer it expects, the names it mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import terms
+
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozens?"
+)
+_NUMBER = re.compile(rf"\b(\d[\d,.]*|{_NUMBER_WORDS})\b", re.IGNORECASE)
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE = re.compile(
+    rf"\b((19|20)\d\d|\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}(st|nd|rd|th)?"
+    rf"|\d{{4}}-\d\d-\d\d|(mon|tues|wednes|thurs|fri|satur|sun)day|today|yesterday)\b",
+    re.IGNORECASE,
+)
+_HOW_MANY = re.compile(r"^\s*(how\s+(many|much)|what\s+(number|amount|percentage|share))\b", re.I)
+_WHEN = re.compile(r"^\s*(when|what\s+(date|year|day|month|time))\b|\bwhich\s+(year|date)\b", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question analysed once and shared by retrieval and answering."""
+
+    text: str
+    terms: tuple[str, ...]
+    wants: str | None  # "number", "date" or None
+    names: tuple[str, ...]  # capitalised words inside the question (places, people, bodies)
+    unknown_names: tuple[str, ...] = ()  # names the corpus never mentions
+
+    def satisfied_by(self, sentence: str) -> bool:
+        """True when the sentence holds the kind of answer asked for (a new number or date)."""
+        if self.wants is None:
+            return True
+        pattern = _NUMBER if self.wants == "number" else _DATE
+        asked = {m.group(0).lower() for m in pattern.finditer(self.text)}
+        return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
+def analyse(text: str) -> Question:
+    """Terms, expected answer type and mentioned names of a question."""
+    wants = "number" if _HOW_MANY.search(text) else "date" if _WHEN.search(text) else None
+    names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text.strip())))
+    return Question(text=text, terms=tuple(terms(text)), wants=wants, names=names)
