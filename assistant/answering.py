@@ -1,4 +1,4 @@
-"""Turn retrieved passages into a short answer with [n] citations, or say the documents don't say."""
+"""Turn retrieved passages into a short answer with [n] citations, or refuse."""
 
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ class ExtractiveAnswerer:
         return Answer(q.text, " ".join(pieces), citations, False, hits, confidence, self.name)
 
     def _choose(self, hits: list[Hit]) -> list[_Candidate]:
-        """The best sentence, then others that are nearly as good (a list's items, a second part)."""
+        """The best sentence, then others nearly as good (a list's items, a second part)."""
         candidates = [
             _Candidate(rank, i, cov * (1.0 - 0.05 * rank), text)
             for rank, hit in enumerate(hits)

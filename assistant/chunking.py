@@ -75,7 +75,7 @@ class _Unit:
 
 
 def split(document: Document, counter: TokenCounter, settings: ChunkingSettings) -> list[Chunk]:
-    """Split a document into passages that fit the model and break at sections, paragraphs, sentences."""
+    """Split a document into passages that fit the model, at section/paragraph/sentence ends."""
     units = _units(document, counter, settings.budget)
     groups = _pack(units, settings)
     chunks: list[Chunk] = []

@@ -111,7 +111,7 @@ def load_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every candidate file under the corpus folder, sorted; hidden files and the manifest skipped."""
+    """Candidate files under the corpus folder, sorted; hidden files and the manifest skipped."""
     if not corpus_dir.is_dir():
         raise DocumentError(f"corpus folder not found: {corpus_dir}")
     files = []

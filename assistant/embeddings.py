@@ -114,7 +114,10 @@ class SentenceTransformerEmbedder:
     @property
     def max_tokens(self) -> int:
         """Longest input the model reads, special tokens included."""
-        return int(self._model.max_seq_length)
+        length = self._model.max_seq_length
+        if length is None:
+            raise SettingsError(f"Model {self._name} does not state its maximum input length")
+        return int(length)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens in each text, without special tokens."""

@@ -8,6 +8,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,7 @@ def evaluate(assistant: Any, gold: Sequence[GoldItem]) -> dict[str, Any]:
     answered = cited_ok = refused_ok = 0
     wrong: list[str] = []
     for item in gold:
-        answer, seconds = timed(lambda item=item: assistant.ask(item.question))
+        answer, seconds = timed(partial(assistant.ask, item.question))
         latencies.append(seconds)
         if item.answerable:
             if not answer.refused:

@@ -144,7 +144,8 @@ class Index:
         if rows is not None:
             if not rows:
                 return [], []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(rows, "int64")))
+            selector = faiss.IDSelectorBatch(np.asarray(rows, dtype="int64"))
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         scores, ids = self.faiss.search(query, min(n, self.faiss.ntotal), params=params)
         keep = ids[0] >= 0
         return ids[0][keep].tolist(), scores[0][keep].tolist()

@@ -192,13 +192,16 @@ def read_html(data: bytes, name: str) -> RawDocument:
             blocks.append(Block("- " + text if node.name == "li" else text, heading=is_heading))
             if node.name == "h1" and not title:
                 title = text
-        elif isinstance(node, NavigableString) and not isinstance(node, Comment | Doctype):
-            if node.find_parent(_BLOCK_TAGS) is None and node.strip():
-                if node.parent is not None and node.parent.name in _INLINE_TAGS and loose:
-                    loose.append(node.strip())
-                else:
-                    flush()
-                    loose.append(node.strip())
+        elif (
+            isinstance(node, NavigableString)
+            and not isinstance(node, Comment | Doctype)
+            and node.find_parent(_BLOCK_TAGS) is None
+            and node.strip()
+        ):
+            # Inline text continues the loose paragraph; other loose text starts a new one.
+            if not (node.parent is not None and node.parent.name in _INLINE_TAGS and loose):
+                flush()
+            loose.append(node.strip())
     flush()
     return RawDocument(blocks, title or None)
 

@@ -1,4 +1,4 @@
-"""Every knob in one typed object, read from arguments, env vars (ASSISTANT_*) and an optional TOML file."""
+"""Every knob in one typed object: from arguments, env vars (ASSISTANT_*) or a TOML file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Term analysis shared by BM25, sentence scoring and answer checks: lower-case, stopwords, stems."""
+"""Term analysis shared by BM25 and sentence scoring: lower-case, stopwords, stems."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -72,7 +73,7 @@ _IRREGULAR = {
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_chunks_break_at_sentence_boundaries_and_overlap(documents, embedder):
             "\n",
             "",
         )
-    overlapping = sum(1 for a, b in zip(chunks, chunks[1:], strict=False) if b.start < a.end)
+    overlapping = sum(1 for a, b in itertools.pairwise(chunks) if b.start < a.end)
     assert overlapping >= 1
 
 
