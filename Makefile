@@ -26,8 +26,8 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check assistant tests evals
-	$(BIN)/ruff format --check assistant tests evals
+	$(BIN)/ruff check assistant tests evals bench
+	$(BIN)/ruff format --check assistant tests evals bench
 	$(BIN)/mypy
 
 clean:
