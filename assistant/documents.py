@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.errors import DocumentError
 from assistant.furniture import is_furniture_line, strip_trailing_notices
-from assistant.readers import SUPPORTED_SUFFIXES, Block, read_file
+from assistant.readers import Block, read_file
 
 MANIFEST_NAME = "sources.toml"
 _MANIFEST_FIELDS = ("title", "publisher", "date", "licence", "licence_url", "licence_text", "notes")
@@ -213,11 +213,6 @@ def _title_from_text(text: str) -> str | None:
 
 def _title_from_name(path: Path) -> str:
     return re.sub(r"[_\-]+", " ", path.stem).strip() or path.name
-
-
-def supported(path: Path) -> bool:
-    """True when the file's suffix has a reader."""
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
 def metadata_dict(doc: Document) -> dict[str, Any]:
