@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from assistant.chunking import place_label
 from assistant.documents import Source
 from assistant.questions import Question, analyse
 from assistant.retrieval import Hit
@@ -40,9 +41,7 @@ class Citation:
     @property
     def location(self) -> str:
         """Page or section, for display ("p. 3", "§ Introduction"), or ''."""
-        if self.page is not None:
-            return f"p. {self.page}"
-        return f"§ {self.section}" if self.section else ""
+        return place_label(self.page, self.section)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""

@@ -225,8 +225,7 @@ def suggestions_html(hits: Sequence[Hit]) -> str:
     parts = []
     for hit in hits:
         chunk = hit.chunk
-        where = f"p. {chunk.page}" if chunk.page is not None else ""
-        where = where or (f"§ {chunk.section}" if chunk.section else "")
+        where = chunk.location
         heading = _escape(chunk.title or chunk.doc_id)
         if where:
             heading += " — " + _escape(where)

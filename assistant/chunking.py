@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from assistant.documents import Document
@@ -59,9 +59,21 @@ class Chunk:
     token_count: int
     sentences: tuple[tuple[int, int], ...] = field(default=())
 
+    @property
+    def location(self) -> str:
+        """Page or section, for display ("p. 3", "§ Introduction"), or ''."""
+        return place_label(self.page, self.section)
+
     def sentence_texts(self) -> list[str]:
         """The passage's sentences, in order."""
         return [self.text[a:b] for a, b in self.sentences]
+
+
+def place_label(page: int | None, section: str | None) -> str:
+    """A passage's place as shown to readers: its page when known, else its section."""
+    if page is not None:
+        return f"p. {page}"
+    return f"§ {section}" if section else ""
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,7 @@ def _with_paragraph_sizes(units: list[_Unit]) -> list[_Unit]:
         if i == len(out) or out[i].paragraph_start:
             total = sum(u.tokens for u in out[first:i])
             u = out[first]
-            out[first] = _Unit(u.start, u.end, u.tokens, u.paragraph_start, u.section_start, total)
+            out[first] = replace(u, paragraph_tokens=total)
             first = i
     return out
 

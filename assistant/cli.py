@@ -156,7 +156,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     if not hits:
         print("No passages found.")
     for i, hit in enumerate(hits, start=1):
-        where = f"p. {hit.chunk.page}" if hit.chunk.page else (hit.chunk.section or "")
+        where = hit.chunk.location
         print(f"[{i}] {hit.chunk.title}" + (f" ({where})" if where else ""))
         print(f"    score {hit.score:.4f} (dense rank {hit.dense_rank}, BM25 rank {hit.bm25_rank})")
         print(textwrap.indent(textwrap.fill(hit.chunk.text, 96), "    ") + "\n")

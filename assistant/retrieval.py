@@ -63,9 +63,9 @@ class Retriever:
         chunk_terms = [terms(_search_text(c)) for c in index.chunks]
         self.stats = TermStats(chunk_terms)
         self._bm25 = bm25s.BM25()
-        if chunk_terms and any(chunk_terms):
+        self._has_bm25 = any(chunk_terms)
+        if self._has_bm25:
             self._bm25.index(chunk_terms, show_progress=False)
-        self._has_bm25 = bool(chunk_terms and any(chunk_terms))
         self._sentence_terms: dict[int, list[list[str]]] = {}
 
     def analyse(self, question: str) -> Question:
