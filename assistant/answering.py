@@ -71,6 +71,9 @@ class Answer:
     hits: list[Hit] = field(default_factory=list, repr=False)
     confidence: float = 0.0
     answerer: str = "extractive"
+    # Generated answers: sentences the checker removed, and why the extractive answer stood in.
+    dropped: tuple[str, ...] = ()
+    fallback: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output (CLI --json, the web API)."""
@@ -80,6 +83,8 @@ class Answer:
             "refused": self.refused,
             "confidence": round(self.confidence, 4),
             "answerer": self.answerer,
+            "fallback": self.fallback,
+            "dropped": list(self.dropped),
             "citations": [c.to_dict() for c in self.citations],
             "suggestions": [
                 {
