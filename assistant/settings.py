@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -89,6 +89,41 @@ class Settings(BaseSettings):
         ),
     )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
+
+    # Generated answers (assistant/generation.py; `local` and `openai` need `pip install .[llm]`).
+    answerer: Literal["extractive", "local", "openai"] = Field(
+        default="extractive",
+        description=(
+            "Who writes answers: extractive quotes (default), the bundled SmolLM2 run in-process "
+            "(local), or an OpenAI-compatible server (openai). Generated sentences are checked "
+            "against their citations."
+        ),
+    )
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint (openai)."
+    )
+    llm_model: str = Field(default="smollm2", description="Model name sent to the server (openai).")
+    llm_api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="API key for the server (openai); empty: OPENAI_API_KEY, else none.",
+    )
+    llm_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds the model may take before the extractive fallback."
+    )
+    llm_context_tokens: int | None = Field(
+        default=None,
+        ge=256,
+        description=(
+            "The model's context budget in tiktoken (cl100k) tokens, answer included; "
+            "unset: 1280 for local, 4096 for openai."
+        ),
+    )
+    llm_max_answer_tokens: int = Field(
+        default=160, ge=16, description="Most tokens a generated answer may take."
+    )
+    llm_model_path: Path | None = Field(
+        default=None, description="A GGUF file for local; unset: the bundled SmolLM2-135M-Instruct."
+    )
 
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
