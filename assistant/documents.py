@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import logging
 import re
 import tomllib
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ from typing import Any
 
 from assistant.errors import DocumentError
 from assistant.furniture import is_furniture_line, strip_trailing_notices
-from assistant.readers import Block, read_file
+from assistant.readers import MAX_DOCUMENT_BYTES, Block, read_file, safe_name
+
+log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "sources.toml"
 _MANIFEST_FIELDS = ("title", "publisher", "date", "licence", "licence_url", "licence_text", "notes")
@@ -125,32 +128,48 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return files
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
+def load_corpus(corpus_dir: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> Corpus:
     """Load every readable document; unreadable files are reported and skipped."""
     corpus_dir = Path(corpus_dir)
     manifest = load_manifest(corpus_dir)
+    root = corpus_dir.resolve()
     documents: list[Document] = []
     problems: list[Problem] = []
     for path in corpus_files(corpus_dir):
         doc_id = path.relative_to(corpus_dir).as_posix()
         try:
-            documents.append(load_document(path, doc_id, manifest.get(doc_id, {})))
+            if not path.resolve().is_relative_to(root):
+                # A link to ~/.ssh or /etc would otherwise be quoted to every user of the app.
+                raise DocumentError(f"{safe_name(doc_id)}: a link to outside the corpus folder")
+            documents.append(load_document(path, doc_id, manifest.get(doc_id, {}), max_bytes))
         except DocumentError as exc:
             problems.append(Problem(doc_id, str(exc)))
+        except Exception as exc:  # a reader bug must not stop the other files from indexing
+            log.exception("unexpected error reading %s", doc_id)
+            reason = f"{safe_name(doc_id)}: could not be read ({type(exc).__name__})"
+            problems.append(Problem(doc_id, reason))
     return Corpus(documents, problems)
 
 
-def load_document(path: Path, doc_id: str, meta: dict[str, str] | None = None) -> Document:
+def load_document(
+    path: Path,
+    doc_id: str,
+    meta: dict[str, str] | None = None,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+) -> Document:
     """Load one file into a Document, cleaning furniture and recording pages and sections."""
     meta = meta or {}
-    raw = read_file(path)
+    raw = read_file(path, max_bytes)
     text, page_starts, sections, paragraph_starts = assemble(raw.blocks)
     if not text.strip():
-        raise DocumentError(f"{path.name}: only page furniture, no content")
+        raise DocumentError(f"{safe_name(path.name)}: only page furniture, no content")
     title = meta.get("title") or raw.title or _title_from_text(text) or _title_from_name(path)
     source = Source(file=doc_id, title=title, **{k: v for k, v in meta.items() if k != "title"})
     digest = hashlib.sha256()
-    digest.update(path.read_bytes())
+    try:
+        digest.update(path.read_bytes())
+    except OSError as exc:  # removed or locked between the two reads
+        raise DocumentError(f"{safe_name(path.name)}: cannot be read ({exc.strerror})") from None
     digest.update(json.dumps(source.to_dict(), sort_keys=True).encode())
     return Document(
         doc_id=doc_id,

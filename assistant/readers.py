@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
+import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,10 @@ from assistant.errors import DocumentError
 from assistant.furniture import page_line_key, repeated_page_lines
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+# A 20 MB text file is about five million words: hours of embedding on a laptop, and more
+# than any policy document. Bigger files are refused before they are read into memory.
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+_MAX_REASON_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -32,25 +39,75 @@ class RawDocument:
     title: str | None = None
 
 
-def read_file(path: Path) -> RawDocument:
+def read_file(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> RawDocument:
     """Read a file by its suffix; raise DocumentError with the reason when it cannot be read."""
+    name = safe_name(path.name)
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
         raise DocumentError(
-            f"{path.name}: unsupported file type '{suffix or '(none)'}' "
+            f"{name}: unsupported file type '{safe_name(suffix) or '(none)'}' "
             f"(supported: {', '.join(SUPPORTED_SUFFIXES)})"
         )
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(f"{name}: {_too_large(size, max_bytes)}")
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+        raise DocumentError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if not data.strip():
-        raise DocumentError(f"{path.name}: the file is empty")
-    raw = reader(data, path.name)
+        raise DocumentError(f"{name}: the file is empty")
+    try:
+        with _quiet_parsers():
+            raw = reader(data, name)
+    except RecursionError:  # deeply nested markup
+        raise DocumentError(f"{name}: nested too deeply to read") from None
+    except MemoryError:
+        raise DocumentError(f"{name}: too large to read in memory") from None
+    text_chars = sum(len(b.text) for b in raw.blocks)
+    if text_chars > max_bytes:
+        raise DocumentError(f"{name}: its text is {_too_large(text_chars, max_bytes)}")
     if not any(b.text.strip() for b in raw.blocks):
-        raise DocumentError(f"{path.name}: no text could be extracted")
+        raise DocumentError(f"{name}: no text could be extracted")
     return raw
+
+
+def safe_name(name: str) -> str:
+    """A file name fit for a one-line message: control characters shown as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in name)
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception as a short one-line reason, for DocumentError messages."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= _MAX_REASON_CHARS else text[: _MAX_REASON_CHARS - 1] + "…"
+
+
+def _too_large(size: int, limit: int) -> str:
+    mb = 1024 * 1024
+    return (
+        f"too large ({size / mb:.1f} MB; the limit is {limit / mb:.0f} MB per document, "
+        "setting max_document_mb)"
+    )
+
+
+@contextmanager
+def _quiet_parsers() -> Iterator[None]:
+    """Silence parser warnings and pypdf's log lines while one file is read.
+
+    They say "EOF marker not found" or "looks like a URL" on odd input; the one-line
+    DocumentError is the report a person needs.
+    """
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 # ---------------------------------------------------------------- plain text and Markdown
@@ -64,7 +121,10 @@ def decode_text(data: bytes, name: str) -> str:
         except UnicodeDecodeError:
             raise DocumentError(f"{name}: invalid UTF-16 text") from None
     if b"\x00" in data[:4096]:
-        raise DocumentError(f"{name}: binary data, not text")
+        utf16 = _bomless_utf16(data)
+        if utf16 is None:
+            raise DocumentError(f"{name}: binary data, not text")
+        return utf16
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -80,6 +140,20 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
+def _bomless_utf16(data: bytes) -> str | None:
+    """Text saved as UTF-16 without a byte-order mark: NULs fill one side of ASCII pairs."""
+    head = data[:4096]
+    even, odd = head[0::2], head[1::2]
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.3 * len(zeros) and other.count(0) <= 0.01 * len(other):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            return text if _control_share(text) <= 0.01 else None
+    return None
+
+
 def _control_share(text: str) -> float:
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
     return controls / max(1, len(text))
@@ -88,9 +162,15 @@ def _control_share(text: str) -> float:
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
+_MD_SCRIPT = re.compile(
+    r"<(script|style|iframe|object|embed)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL
+)
+
+
 def read_markdown(data: bytes, name: str) -> RawDocument:
     """Markdown: '#' lines are headings (blank line after them optional), paragraphs otherwise."""
-    text = decode_text(data, name)
+    # Raw HTML is legal Markdown; a script in it is code, never text to quote.
+    text = _MD_SCRIPT.sub("", decode_text(data, name))
     blocks: list[Block] = []
     title = None
     for para in _paragraphs(text):
@@ -166,7 +246,7 @@ def read_html(data: bytes, name: str) -> RawDocument:
     try:
         soup = BeautifulSoup(data, "lxml")
     except Exception as exc:  # lxml raises several types on garbage
-        raise DocumentError(f"{name}: not valid HTML ({exc})") from None
+        raise DocumentError(f"{name}: not valid HTML ({_reason(exc)})") from None
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     title_tag = soup.find("title")
@@ -214,6 +294,8 @@ def read_pdf(data: bytes, name: str) -> RawDocument:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    if b"%PDF-" not in data[:1024]:
+        raise DocumentError(f"{name}: not a PDF file (no %PDF header)")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -223,9 +305,9 @@ def read_pdf(data: bytes, name: str) -> RawDocument:
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"{name}: not a readable PDF ({exc})") from None
+        raise DocumentError(f"{name}: damaged PDF, cannot be read ({_reason(exc)})") from None
     except Exception as exc:  # pypdf has no single error type for broken files
-        raise DocumentError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
+        raise DocumentError(f"{name}: damaged PDF, cannot be read ({type(exc).__name__})") from None
     page_lines = [[ln.rstrip() for ln in text.splitlines()] for text in pages]
     running = repeated_page_lines(page_lines)
     blocks: list[Block] = []
@@ -262,15 +344,35 @@ def _join_pdf_lines(lines: list[str]) -> str:
 
 def read_docx(data: bytes, name: str) -> RawDocument:
     """Word .docx: paragraphs and tables in order; Heading and Title styles are headings."""
+    _check_zip(data, name)
+    try:
+        return _docx_blocks(data)
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise DocumentError(f"{name}: not a valid Word document ({_reason(exc)})") from None
+    except Exception as exc:  # python-docx raises PackageNotFoundError, lxml and lookup errors
+        raise DocumentError(f"{name}: not a valid Word document ({type(exc).__name__})") from None
+
+
+def _check_zip(data: bytes, name: str, max_bytes: int = 4 * MAX_DOCUMENT_BYTES) -> None:
+    """Refuse a .docx that is not a zip, is not Word inside, or would inflate beyond reason."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise DocumentError(f"{name}: not a valid Word document ({_reason(exc)})") from None
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or not any(n.startswith("word/") for n in names):
+        found = ", ".join(sorted(names)[:3]) or "nothing"
+        raise DocumentError(f"{name}: a zip archive but not a Word document (it holds {found})")
+    if sum(info.file_size for info in infos) > max_bytes:
+        raise DocumentError(f"{name}: unpacks to more than {max_bytes // 2**20} MB; refused")
+
+
+def _docx_blocks(data: bytes) -> RawDocument:
     import docx
     from docx.table import Table
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise DocumentError(f"{name}: not a valid Word document ({exc})") from None
-    except Exception as exc:  # python-docx raises PackageNotFoundError and lxml errors
-        raise DocumentError(f"{name}: not a valid Word document ({type(exc).__name__})") from None
+    document = docx.Document(io.BytesIO(data))
     blocks: list[Block] = []
     title = document.core_properties.title or None
     for item in document.iter_inner_content():
