@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answering import Answer, Answerer, ExtractiveAnswerer
+from assistant.answering import Answer, Answerer
 from assistant.chunking import ChunkingSettings
 from assistant.documents import Source
 from assistant.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.errors import QuestionError
+from assistant.generation import build_answerer
 from assistant.index import Index, Progress, SyncReport, sync_index
 from assistant.retrieval import FusionSettings, Hit, Retriever
 from assistant.settings import Settings, load_settings
@@ -35,11 +36,7 @@ class Assistant:
         self.settings = settings
         self.report = report or SyncReport()
         self.retriever = Retriever(index, embedder, fusion_settings(settings))
-        self.answerer: Answerer = answerer or ExtractiveAnswerer(
-            refusal_threshold=settings.refusal_threshold,
-            max_words=settings.answer_max_words,
-            max_sentences=settings.answer_max_sentences,
-        )
+        self.answerer: Answerer = answerer or build_answerer(settings, embedder)
         self.sources = {
             doc_id: Source(**{k: meta.get(k, "") for k in Source.__dataclass_fields__})
             for doc_id, meta in index.documents.items()

@@ -1,0 +1,197 @@
+"""Check a generated answer sentence by sentence against the passages its [n] markers cite."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from assistant.chunking import sentence_spans
+from assistant.embeddings import Embedder
+from assistant.prompting import Passage, Prompt
+from assistant.text import terms
+
+# Calibrated on evals/gold.jsonl with bench/calibrate_support.py (see README, "Generated answers").
+SUPPORT_THRESHOLD = 0.62
+LEXICAL_WEIGHT = 0.5
+
+_MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+# "claim. [1]" → "claim [1]." so that a marker stays with the sentence it follows.
+_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_REFUSAL = re.compile(
+    r"\b(documents?|passages?)\s+(do(es)?\s*n[o']t|do(es)?\s+not)\s+(say|answer|mention|state|"
+    r"contain|provide)|\bno (information|answer)\b|\bnot (mentioned|stated)\b|\bI don't know\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of a generated answer, with the passages that do (or don't) support it."""
+
+    text: str  # the sentence without its markers
+    cited: tuple[int, ...]  # prompt numbers of the passages whose support was confirmed
+    support: float  # best support score among the cited (or, if unmarked, all) passages
+    spans: tuple[tuple[int, int], ...] = ()  # for each cited passage, its best sentence's span
+    attributed: bool = False  # unmarked in the model's text; the checker found the passage
+    reason: str = ""  # why it was dropped ("" when kept)
+
+    @property
+    def supported(self) -> bool:
+        """True when at least one cited passage supports the sentence."""
+        return bool(self.cited)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The checked answer: kept and dropped sentences, and what was wrong with the markers."""
+
+    kept: tuple[Claim, ...]
+    dropped: tuple[Claim, ...]
+    removed_markers: int  # markers that pointed at no passage
+    model_refused: bool  # the model said the passages don't answer
+
+
+class SupportChecker:
+    """Scores how well a passage supports a sentence: shared content terms and MiniLM similarity."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        threshold: float = SUPPORT_THRESHOLD,
+        lexical_weight: float = LEXICAL_WEIGHT,
+        attribute_unmarked: bool = True,
+    ) -> None:
+        self.embedder = embedder
+        self.threshold = threshold
+        self.lexical_weight = lexical_weight
+        self.attribute_unmarked = attribute_unmarked
+
+    def check(self, text: str, prompt: Prompt) -> CheckResult:
+        """Keep the sentences their cited passages support; drop the rest, saying why."""
+        sentences = split_claims(text)
+        removed = 0
+        kept: list[Claim] = []
+        dropped: list[Claim] = []
+        texts = [s for s, _ in sentences]
+        vectors = self.embedder.embed_documents(texts) if texts else None
+        evidence = {p.number: self._evidence(p) for p in prompt.passages}
+        for i, (sentence, numbers) in enumerate(sentences):
+            valid = tuple(n for n in dict.fromkeys(numbers) if n in evidence)
+            removed += len(numbers) - len([n for n in numbers if n in evidence])
+            assert vectors is not None
+            claim = self._judge(sentence, vectors[i], valid, evidence)
+            (kept if claim.supported else dropped).append(claim)
+        whole = " ".join(texts)
+        refused = not kept and bool(_REFUSAL.search(whole))
+        return CheckResult(tuple(kept), tuple(dropped), removed, refused)
+
+    def support(self, sentence: str, passage_text: str) -> float:
+        """Support score (0-1) of one sentence by one passage text."""
+        vector = self.embedder.embed_documents([sentence])[0]
+        return self._score(sentence, vector, _Evidence.of(passage_text, self.embedder))[0]
+
+    def _evidence(self, passage: Passage) -> _Evidence:
+        return _Evidence.of(passage.text, self.embedder, passage)
+
+    def _judge(
+        self,
+        sentence: str,
+        vector: np.ndarray,
+        cited: tuple[int, ...],
+        evidence: dict[int, _Evidence],
+    ) -> Claim:
+        if not terms(sentence):
+            return Claim(sentence, (), 0.0, reason="no content to check")
+        attributed = False
+        candidates = cited
+        if not cited:
+            if not self.attribute_unmarked:
+                return Claim(sentence, (), 0.0, reason="no valid citation")
+            candidates, attributed = tuple(evidence), True
+        scored = [(n, *self._score(sentence, vector, evidence[n])) for n in candidates]
+        good = [(n, s, span) for n, s, span in scored if s >= self.threshold]
+        best = max((s for _, s, _ in scored), default=0.0)
+        if attributed:
+            good = sorted(good, key=lambda g: -g[1])[:1]
+        if not good:
+            reason = "no citation" if attributed else "cited passage does not support it"
+            if _missing_numbers(sentence, [evidence[n].text for n in candidates]):
+                reason += " (a number is not in the passage)"
+            return Claim(sentence, (), best, reason=reason)
+        return Claim(
+            sentence,
+            tuple(n for n, _, _ in good),
+            best,
+            tuple(span for _, _, span in good),
+            attributed,
+        )
+
+    def _score(
+        self, sentence: str, vector: np.ndarray, evidence: _Evidence
+    ) -> tuple[float, tuple[int, int]]:
+        # A number the passage doesn't contain is the commonest invention: no overlap excuses it.
+        if _missing_numbers(sentence, [evidence.text]):
+            return 0.0, evidence.spans[0] if evidence.spans else (0, 0)
+        wanted = set(terms(sentence))
+        lexical = len(wanted & evidence.terms) / len(wanted) if wanted else 0.0
+        sims = evidence.vectors @ vector if len(evidence.vectors) else np.zeros(1)
+        best = int(np.argmax(sims))
+        dense = float(max(0.0, sims[best]))
+        score = self.lexical_weight * lexical + (1 - self.lexical_weight) * dense
+        span = evidence.spans[best] if evidence.spans else (0, len(evidence.text))
+        return score, span
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """A passage prepared for checking: its terms, and vectors of its sentences and pairs."""
+
+    text: str
+    terms: frozenset[str]
+    vectors: np.ndarray
+    spans: tuple[tuple[int, int], ...]  # in the chunk's own text, one per vector
+
+    @classmethod
+    def of(cls, text: str, embedder: Embedder, passage: Passage | None = None) -> _Evidence:
+        """Terms and sentence vectors of a passage (a pair of sentences counts as one unit too)."""
+        if passage is not None:
+            chunk = passage.hit.chunk
+            shown = len(text.removesuffix(" …")) if passage.cut else len(chunk.text)
+            spans = [s for s in chunk.sentences if s[0] < shown] or [(0, len(chunk.text))]
+            source = chunk.text
+        else:
+            spans = sentence_spans(text) or [(0, len(text))]
+            source = text
+        # A claim often merges two neighbouring sentences ("X, which Y"): score pairs as well.
+        units = list(spans) + [(a[0], b[1]) for a, b in pairwise(spans)]
+        vectors = embedder.embed_documents([source[a:b] for a, b in units])
+        return cls(text, frozenset(terms(text)), vectors, tuple(units))
+
+
+def split_claims(text: str) -> list[tuple[str, list[int]]]:
+    """The answer's sentences, each without its markers, with the numbers its markers name."""
+    text = _MARKER_AFTER_STOP.sub(r"\2\1", text.replace("\r", ""))
+    out: list[tuple[str, list[int]]] = []
+    for line in text.split("\n"):
+        for a, b in sentence_spans(line):
+            piece = line[a:b]
+            numbers = [int(n) for m in _MARKER.finditer(piece) for n in re.split(r"[,;]", m[1])]
+            clean = _MARKER.sub("", piece)
+            clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clean.split())).strip(" -*•")
+            if clean:
+                out.append((clean, numbers))
+    return out
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
+
+
+def _missing_numbers(sentence: str, passages: Sequence[str]) -> bool:
+    have: set[str] = set().union(*(_numbers(p) for p in passages)) if passages else set()
+    return bool(_numbers(sentence) - have)
