@@ -125,6 +125,26 @@ class Settings(BaseSettings):
         default=None, description="A GGUF file for local; unset: the bundled SmolLM2-135M-Instruct."
     )
 
+    # Browser app (assistant/app.py).
+    feedback_path: Path = Field(
+        default=Path("feedback/feedback.jsonl"),
+        description="JSON-lines file the app appends thumbs up/down and comments to.",
+    )
+    concurrency_limit: int = Field(
+        default=8,
+        ge=1,
+        description="Questions the app answers at once (Gradio's default of 1 queues everyone).",
+    )
+    app_username: str | None = Field(
+        default=None, description="Login name for the app (set with its password, via env)."
+    )
+    app_password: SecretStr | None = Field(
+        default=None, description="Login password for the app (env or TOML, never a CLI flag)."
+    )
+    auth_file: Path | None = Field(
+        default=None, description="File of username:password lines allowed to log in to the app."
+    )
+
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_tokens:
