@@ -1,13 +1,20 @@
 """The delegates' browser app: ask a question, read the answer and the passages it quotes.
 
 Gradio is imported here only, so the rest of the library loads without it. The app runs
-offline: no analytics, no web fonts, bound to 127.0.0.1 unless told otherwise.
+offline: no analytics, no web fonts, bound to 127.0.0.1 unless told otherwise. Everything a
+question or a document contains is HTML-escaped before it reaches the page.
 """
+
+from __future__ import annotations
 
 import html
 import logging
 import os
-from collections.abc import Sequence
+import re
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 # Gradio reads this when it is imported; no usage reports or version checks leave the machine.
@@ -17,32 +24,133 @@ import gradio as gr
 
 from assistant.answering import Answer, Citation
 from assistant.api import Assistant
+from assistant.conversation import ANSWER, PASSAGES, Turn, standalone_question
 from assistant.errors import AssistantError
+from assistant.export import answer_text, conversation_markdown
+from assistant.feedback import Feedback, FeedbackLog
 from assistant.retrieval import Hit
+from assistant.settings import Settings
+from assistant.streaming import stream_answer
 
 log = logging.getLogger(__name__)
 
 ALL_DOCUMENTS = "All documents"
+MODE_ANSWER = "Answer"
+MODE_PASSAGES = "Find passages"
+MODES = {MODE_ANSWER: ANSWER, MODE_PASSAGES: PASSAGES}
+# Written for this corpus and checked against the index at start-up: only those the
+# documents answer are offered, topped up with questions made from section headings.
 EXAMPLES = [
     "Who leads Korea's Global Vaccine Production Hub Task Force?",
     "When was the first World Local Production Forum held?",
     "What does local and regional manufacturing refer to?",
-    "Why enhance local and regional manufacturing?",
+    "Which country will host the next World Local Production Forum?",
 ]
-# Retrieval only reads the index (the embedder serialises its own model calls), so several
-# questions can be answered at once; 8 keeps a laptop responsive while a room of delegates
-# asks. Gradio's default is 1, which would queue every visitor behind the slowest question.
-CONCURRENCY_LIMIT = 8
-CONCURRENCY_ID = "assistant"
+# Retrieval only reads the index and each question costs ~0.2-0.4 s of CPU, so questions can
+# run side by side: 8 lets a room of delegates ask without queueing behind one another while
+# a 2-core laptop stays responsive. Gradio's default of 1 would queue every visitor behind the
+# slowest question. The setting concurrency_limit (default 8) changes it; lower it for a
+# local LLM, which uses both cores for one answer.
+CONCURRENCY_ID = "questions"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 UNEXPECTED_ERROR = (
     "Sorry, something went wrong while answering. Please try again; "
     "if it keeps happening, the details are in the server log."
 )
+SEARCHING = "Searching the documents…"
+COPY_LABEL = "Copy answer with sources"
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
 CSS = """
+.answer-text a.cite { font-weight: 600; text-decoration: none; padding: 0 0.1em;
+  color: var(--link-text-color, #2563eb); cursor: pointer; }
+.sources { font-size: 0.92em; }
+.sources-title { font-weight: 600; margin: 0 0 0.4em; }
+.answer-text a.cite:hover, .answer-text a.cite:focus { text-decoration: underline; }
 .passage mark { background: #fde68a; color: inherit; padding: 0 0.1em; }
 .dark .passage mark { background: #854d0e; }
-.passage { margin: 0.25em 0 0.75em; padding-left: 0.75em; border-left: 3px solid #d4d4d8; }
+.passage { margin: 0.25em 0 0.5em; padding-left: 0.75em; border-left: 3px solid #d4d4d8; }
+.source { margin-bottom: 0.9em; border-radius: 4px; transition: background-color 0.4s; }
+.source.flash { background: #dbeafe; }
+.dark .source.flash { background: #1e3a8a; }
+.licence { font-size: 0.85em; opacity: 0.85; margin: 0.2em 0 0; }
+.rewrite { font-size: 0.9em; font-style: italic; margin-bottom: 0.4em; opacity: 0.85; }
+.copytext { display: none; }
+button.copy-answer { margin-top: 0.6em; font-size: 0.85em; padding: 0.15em 0.6em;
+  border: 1px solid #a1a1aa; border-radius: 4px; background: transparent; cursor: pointer; }
+.notice { font-style: italic; }
+@media (max-width: 640px) {
+  .gradio-container { padding-left: 4px !important; padding-right: 4px !important; }
+  .source, .passage { overflow-wrap: anywhere; }
+}
 """
+
+# Markers jump to their source; the copy button copies a hidden plain-text version. One
+# delegated listener, because the chat's HTML is sanitised (no inline handlers survive).
+JS = (
+    """
+() => {
+  if (window.__assistantWired) { return; }
+  window.__assistantWired = true;
+  const flash = (el) => {
+    el.classList.remove('flash');
+    void el.offsetWidth;
+    el.classList.add('flash');
+    setTimeout(() => el.classList.remove('flash'), 2500);
+  };
+  const fallbackCopy = (text) => {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  };
+  document.addEventListener('click', (event) => {
+    const el = event.target instanceof Element ? event.target : null;
+    const cite = el && el.closest('a.cite');
+    if (cite) {
+      event.preventDefault();
+      event.stopPropagation();
+      const target = document.getElementById((cite.getAttribute('href') || '').slice(1));
+      if (!target) { return; }
+      const group = target.closest('.thought-group');
+      const closed = group && group.querySelector('.title:not(.expanded)');
+      if (closed) { closed.click(); }
+      setTimeout(() => {
+        target.scrollIntoView({behavior: 'smooth', block: 'center'});
+        flash(target);
+      }, closed ? 200 : 0);
+      return;
+    }
+    const copy = el && el.closest('button.copy-answer');
+    if (copy) {
+      event.preventDefault();
+      const holder = document.getElementById('copytext-' + copy.id.replace('copy-', ''));
+      if (!holder) { return; }
+      const clone = holder.cloneNode(true);
+      clone.querySelectorAll('br').forEach((br) => br.replaceWith('\\n'));
+      const text = clone.textContent;
+      const done = () => {
+        copy.textContent = 'Copied';
+        setTimeout(() => { copy.textContent = '"""
+    + COPY_LABEL
+    + """'; }, 2000);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, () => { fallbackCopy(text); done(); });
+      } else {
+        fallbackCopy(text);
+        done();
+      }
+    }
+  }, true);
+}
+"""
+)
 
 
 def launch_options() -> dict[str, Any]:
@@ -52,30 +160,105 @@ def launch_options() -> dict[str, Any]:
         font=["ui-sans-serif", "system-ui", "sans-serif"],
         font_mono=["ui-monospace", "Consolas", "monospace"],
     )
-    return {"theme": theme, "css": CSS}
+    return {
+        "theme": theme,
+        "css": CSS,
+        "js": JS,
+        "footer_links": ["api", "settings"],
+        "show_error": False,  # a user sees a sentence, never a stack trace
+    }
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The chat page plus the /ask JSON endpoint; launch it with launch_options()."""
+def build_app(
+    assistant: Assistant,
+    feedback: FeedbackLog | None = None,
+    examples: Sequence[str] | None = None,
+    concurrency_limit: int | None = None,
+) -> gr.Blocks:
+    """The chat page plus the /chat, /ask and /search endpoints; launch with launch_options()."""
+    settings = assistant.settings
+    feedback = feedback or FeedbackLog(settings.feedback_path)
+    limit = concurrency_limit or settings.concurrency_limit
     choices = document_choices(assistant)
+    # Checking the examples takes a few questions' time: do it while the server starts.
+    background = None if examples is not None else _Background(example_questions, assistant)
+    export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
 
-    def chat(
-        message: str, history: list[dict[str, Any]], document: str
-    ) -> tuple[str, list[dict[str, Any]]]:
-        # The history comes from this browser session's Chatbot, so sessions never mix.
-        history = list(history or [])
+    def respond(
+        message: str, document: str, mode: str, turns: list[Turn], request: gr.Request
+    ) -> Iterator[tuple[str, list[dict[str, Any]], list[Turn]]]:
+        # turns is this browser session's own gr.State: sessions never see each other's.
+        turns = list(turns or [])
         try:
-            answer = assistant.ask(message, resolve_documents(assistant, document))
+            documents = resolve_documents(assistant, document)
+            if not (message or "").strip():
+                raise AssistantError("Please type a question.")
+            previous = next((t.standalone for t in reversed(turns) if not t.error), None)
+            rewrite = standalone_question(message, previous)
+            turn = Turn(message.strip(), rewrite.standalone, MODES.get(mode, ANSWER))
+            if turn.mode == PASSAGES:
+                turn.hits = assistant.search(turn.standalone, settings.top_k, documents)
+                yield "", render([*turns, turn]), [*turns, turn]
+                return
+            yield "", render(turns, pending=(turn, "")), turns
+            text = ""
+            for item in stream_answer(assistant, turn.standalone, documents):
+                if isinstance(item, Answer):
+                    turn.answer = item
+                else:
+                    text += item
+                    yield "", render(turns, pending=(turn, text)), turns
         except AssistantError as exc:
-            history.append({"role": "assistant", "content": _block("notice", f"⚠️ {exc}")})
-            return message, history  # keep the text so it can be corrected
+            # Keep the text so it can be corrected; the notice is not part of the conversation.
+            yield message, [*render(turns), _notice(f"⚠️ {exc}")], turns
+            return
         except Exception:
             log.exception("Answering %r failed", message)
-            history.append({"role": "assistant", "content": _block("notice", UNEXPECTED_ERROR)})
-            return message, history
-        history.append({"role": "user", "content": _block("question", message.strip())})
-        history.extend(answer_messages(answer))
-        return "", history
+            yield message, [*render(turns), _notice(UNEXPECTED_ERROR)], turns
+            return
+        turns = [*turns, turn]
+        yield "", render(turns), turns
+
+    def export(turns: list[Turn], request: gr.Request) -> Any:
+        if not turns:
+            return gr.update(value=None, interactive=False)
+        session = re.sub(r"\W", "", request.session_hash or "") or "session"
+        path = export_dir / f"conversation-{session}.md"
+        path.write_text(conversation_markdown(turns, "Local production assistant"), "utf-8")
+        return gr.update(value=str(path), interactive=True)
+
+    def rate(turns: list[Turn], data: gr.LikeData) -> tuple[Any, str, Any]:
+        turn_index = owner_of(turns, data.index)
+        if turn_index is None or data.liked not in (True, False):
+            return gr.update(visible=False), "", None
+        rating = "up" if data.liked is True else "down"
+        turn = turns[turn_index]
+        try:
+            feedback.append(feedback_record(assistant, turn, rating))
+        except AssistantError as exc:
+            return gr.update(visible=True), f"⚠️ {exc}", None
+        note = "Thank you. Add a comment below if you like (optional)."
+        return gr.update(visible=True), note, (turn_index, rating)
+
+    def comment_on(text: str, pending: Any, turns: list[Turn]) -> tuple[str, Any, str]:
+        if not pending or not (text or "").strip():
+            return text, gr.update(visible=True), "Type a comment first, or just carry on."
+        turn_index, rating = pending
+        if turn_index >= len(turns):
+            return "", gr.update(visible=False), ""
+        record = feedback_record(assistant, turns[turn_index], rating, text.strip()[:2000])
+        try:
+            feedback.append(record)
+        except AssistantError as exc:
+            return text, gr.update(visible=True), f"⚠️ {exc}"
+        return "", gr.update(visible=False), ""
+
+    def new_conversation() -> tuple[list[Any], list[Turn], str, Any]:
+        return [], [], "", gr.update(value=None, interactive=False)
+
+    def pick_example(data: gr.SelectData) -> str:
+        value = data.value
+        return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
     def ask(question: str, document: str = ALL_DOCUMENTS) -> dict[str, Any]:
         """Answer a question as JSON (Answer.to_dict()), or {"error": message} if it can't be asked.
@@ -90,53 +273,142 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             log.exception("Answering %r failed", question)
             return {"error": UNEXPECTED_ERROR, "question": question}
 
-    with gr.Blocks(title="Local production assistant", analytics_enabled=False) as app:
+    def search(question: str, document: str = ALL_DOCUMENTS, k: int = 5) -> dict[str, Any]:
+        """Ranked passages for a question as JSON, without composing an answer."""
+        try:
+            hits = assistant.search(question, int(k), resolve_documents(assistant, document))
+        except AssistantError as exc:
+            return {"error": str(exc), "question": question}
+        except Exception:
+            log.exception("Searching %r failed", question)
+            return {"error": UNEXPECTED_ERROR, "question": question}
+        return {"question": question, "passages": [passage_dict(h) for h in hits]}
+
+    with gr.Blocks(
+        title="Local production assistant",
+        analytics_enabled=False,
+        delete_cache=(3600, 86400),  # exported conversations are kept a day
+    ) as app:
         gr.Markdown(
             "# Local production of medicines: cited answers\n"
-            "Answers are quoted from the documents in this collection, each sentence with "
-            "its source; when the documents don't say, the assistant says so."
+            "Answers are quoted from the documents in this collection, each sentence with its "
+            "source `[n]` (click it to see the passage). When the documents don't say, the "
+            "assistant says so."
         )
+        with gr.Row(equal_height=True):
+            mode = gr.Radio(
+                choices=list(MODES),
+                value=MODE_ANSWER,
+                label="Mode",
+                info="Find passages lists matching passages without composing an answer.",
+                elem_id="mode",
+                scale=1,
+                min_width=200,
+            )
+            document = gr.Dropdown(
+                choices=choices,
+                value=ALL_DOCUMENTS,
+                label="Search in",
+                interactive=True,
+                elem_id="document",
+                scale=1,
+                min_width=200,
+            )
         chatbot = gr.Chatbot(
             label="Conversation",
-            height=520,
-            buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
-            feedback_options=None,
+            elem_id="chat",
+            height="62vh",
+            min_height=320,
+            buttons=["copy"],  # no "share": it posts to Hugging Face
             latex_delimiters=[],  # "$" in documents is money, not maths
             placeholder="Ask a question below, or pick an example.",
+            examples=_example_messages(examples or []),
+            feedback_options=("Like", "Dislike"),
         )
-        with gr.Row():
+        with gr.Row(equal_height=True):
             question = gr.Textbox(
                 label="Question",
                 placeholder="Type a question and press Enter",
                 show_label=False,
                 lines=1,
+                max_lines=4,
                 scale=5,
+                min_width=160,
                 autofocus=True,
+                elem_id="question",
             )
-            send = gr.Button("Send", variant="primary", scale=1, min_width=80)
-        document = gr.Dropdown(
-            choices=choices,
-            value=ALL_DOCUMENTS,
-            label="Search in",
-            interactive=True,
+            send = gr.Button("Send", variant="primary", scale=1, min_width=72, elem_id="send")
+        with gr.Row(visible=False, elem_id="feedback") as feedback_row:
+            note = gr.Markdown(elem_id="feedback-note")
+            comment = gr.Textbox(
+                label="Comment (optional)",
+                placeholder="What was good or wrong about this answer?",
+                lines=1,
+                scale=4,
+                elem_id="feedback-comment",
+            )
+            send_comment = gr.Button("Send comment", scale=1, min_width=100)
+        with gr.Row():
+            clear = gr.Button("New conversation", size="sm", elem_id="new")
+            download = gr.DownloadButton(
+                "Download conversation (Markdown)",
+                value=None,
+                interactive=False,
+                size="sm",
+                elem_id="download",
+            )
+        gr.Markdown(
+            "Rate an answer with the thumbs up or down under it; ratings and comments are "
+            "saved on this computer to improve the collection.",
+            elem_id="help",
         )
-        gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Examples")
+        turns = gr.State([])
+        pending = gr.State(None)
 
-        gr.on(
+        asked = gr.on(
             triggers=[question.submit, send.click],
-            fn=chat,
-            inputs=[question, chatbot, document],
-            outputs=[question, chatbot],
+            fn=respond,
+            inputs=[question, document, mode, turns],
+            outputs=[question, chatbot, turns],
             api_name="chat",
-            concurrency_limit=CONCURRENCY_LIMIT,
-            concurrency_id=CONCURRENCY_ID,  # shared with /ask: one budget for all questions
+            concurrency_limit=limit,
+            concurrency_id=CONCURRENCY_ID,  # shared with /ask and /search: one budget
         )
-        gr.api(
-            ask,
-            api_name="ask",
-            concurrency_limit=CONCURRENCY_LIMIT,
+        asked.then(export, [turns], [download], api_visibility="private")
+        picked = chatbot.example_select(pick_example, None, [question], api_visibility="private")
+        picked.then(
+            respond,
+            [question, document, mode, turns],
+            [question, chatbot, turns],
+            api_visibility="private",
+            concurrency_limit=limit,
             concurrency_id=CONCURRENCY_ID,
+        ).then(export, [turns], [download], api_visibility="private")
+        chatbot.like(rate, [turns], [feedback_row, note, pending], api_visibility="private")
+        gr.on(
+            triggers=[send_comment.click, comment.submit],
+            fn=comment_on,
+            inputs=[comment, pending, turns],
+            outputs=[comment, feedback_row, note],
+            api_visibility="private",
         )
+        clear.click(
+            new_conversation,
+            None,
+            [chatbot, turns, question, download],
+            api_visibility="private",
+        )
+        gr.api(ask, api_name="ask", concurrency_limit=limit, concurrency_id=CONCURRENCY_ID)
+        gr.api(search, api_name="search", concurrency_limit=limit, concurrency_id=CONCURRENCY_ID)
+        if background is not None:
+            app.load(
+                lambda: gr.update(examples=_example_messages(background.result(timeout=30))),
+                None,
+                [chatbot],
+                api_visibility="private",
+            )
+    # Short events (ratings, exports) get their own small budgets rather than Gradio's 1.
+    app.queue(default_concurrency_limit=limit)
     return app
 
 
@@ -145,13 +417,112 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 7860,
     share: bool = False,
+    auth: list[tuple[str, str]] | None = None,
     **launch_kwargs: Any,
 ) -> gr.Blocks:
     """Build the app and serve it; blocks until stopped unless prevent_thread_lock=True."""
     app = build_app(assistant)
     options = {**launch_options(), **launch_kwargs}
+    if auth:
+        options["auth"] = auth
+        options.setdefault("auth_message", "Sign in with the account the organisers gave you.")
     app.launch(server_name=host, server_port=port, share=share, **options)
     return app
+
+
+def exposure_warning(host: str, auth: object) -> str | None:
+    """A warning when the app is reachable from other machines without a login."""
+    if host in LOCAL_HOSTS or auth:
+        return None
+    return (
+        f"warning: serving on {host} without a login: anyone on the network can use the app. "
+        "Set ASSISTANT_APP_USERNAME and ASSISTANT_APP_PASSWORD (or ASSISTANT_AUTH_FILE) "
+        "to require one."
+    )
+
+
+def load_auth(settings: Settings) -> list[tuple[str, str]] | None:
+    """Logins from the settings (env vars or a file, never the command line), or None."""
+    accounts: list[tuple[str, str]] = []
+    username = settings.app_username
+    secret = settings.app_password.get_secret_value() if settings.app_password else ""
+    if username or secret:
+        if not (username and secret):
+            raise AssistantError(
+                "Set both ASSISTANT_APP_USERNAME and ASSISTANT_APP_PASSWORD, or neither."
+            )
+        accounts.append((str(username), str(secret)))
+    if settings.auth_file:
+        accounts.extend(read_auth_file(Path(settings.auth_file)))
+    return accounts or None
+
+
+def read_auth_file(path: Path) -> list[tuple[str, str]]:
+    """username:password lines ('#' comments and blank lines skipped)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AssistantError(f"Could not read the login file {path}: {exc}") from None
+    accounts = []
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        username, sep, password = line.partition(":")
+        if not sep or not username.strip() or not password:
+            raise AssistantError(f"{path}, line {number}: expected username:password")
+        accounts.append((username.strip(), password))
+    if not accounts:
+        raise AssistantError(f"The login file {path} has no username:password line.")
+    return accounts
+
+
+def example_questions(assistant: Assistant, limit: int = 4) -> list[str]:
+    """Example questions the documents answer: the built-in ones first, then from headings."""
+    candidates = list(EXAMPLES)
+    seen: set[str] = set()
+    for chunk in assistant.index.chunks:
+        heading = (chunk.section or "").strip()
+        if heading and heading.lower() not in seen and 2 <= len(heading.split()) <= 8:
+            seen.add(heading.lower())
+            if not re.search(r"[\d:;()]", heading):
+                candidates.append(
+                    f"What do the documents say about {heading[0].lower()}{heading[1:]}?"
+                )
+    chosen: list[str] = []
+    for candidate in candidates[: limit + 4]:
+        try:
+            if not assistant.ask(candidate).refused:
+                chosen.append(candidate)
+        except AssistantError:
+            continue
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+class _Background:
+    """A function's result computed once on a thread; result() waits for it (or gives [])."""
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self._result: Any = []
+        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Any, *args: Any) -> None:
+        try:
+            self._result = fn(*args)
+        except Exception:
+            log.exception("Background task %s failed", getattr(fn, "__name__", fn))
+
+    def result(self, timeout: float) -> Any:
+        """The result, or [] if it isn't ready within timeout seconds or failed."""
+        self._thread.join(timeout)
+        return [] if self._thread.is_alive() else self._result
+
+
+def _example_messages(questions: Sequence[str]) -> list[Any] | None:
+    return [{"text": q} for q in questions] or None
 
 
 def document_choices(assistant: Assistant) -> list[tuple[str, str]]:
@@ -180,44 +551,141 @@ def resolve_documents(assistant: Assistant, document: str | None) -> list[str] |
     )
 
 
-def answer_messages(answer: Answer) -> list[dict[str, Any]]:
-    """Chat messages for an answer: the text, then its sources (or the closest passages)."""
-    messages: list[dict[str, Any]] = [
-        {"role": "assistant", "content": _block("answer", answer.text)}
-    ]
-    if answer.refused:
-        if answer.hits:
-            messages.append(
-                {
-                    "role": "assistant",
-                    "content": suggestions_html(answer.hits[:3]),
-                    "metadata": {"title": "You may be looking for"},
-                }
-            )
-    elif answer.citations:
-        messages.append(
-            {
-                "role": "assistant",
-                "content": sources_html(answer.citations),
-                "metadata": {"title": "Sources"},
-            }
+def feedback_record(assistant: Assistant, turn: Turn, rating: str, comment: str = "") -> Feedback:
+    """The feedback line for a rated turn."""
+    answer = turn.answer
+    if turn.mode == PASSAGES:
+        shown = "\n\n".join(h.chunk.text for h in turn.hits)
+        citations = [passage_dict(h) for h in turn.hits]
+    else:
+        shown = answer.text if answer else ""
+        citations = [c.to_dict() for c in answer.citations] if answer else []
+    return Feedback(
+        feedback_id=turn.feedback_id,
+        rating=rating,
+        comment=comment,
+        question=turn.question,
+        standalone_question=turn.standalone,
+        answer=shown,
+        refused=bool(answer and answer.refused),
+        citations=citations,
+        index_version=assistant.index.version,
+        mode=turn.mode,
+    )
+
+
+def passage_dict(hit: Hit) -> dict[str, Any]:
+    """A retrieved passage as plain data."""
+    chunk = hit.chunk
+    return {
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "page": chunk.page,
+        "section": chunk.section,
+        "passage": chunk.text,
+        "score": round(hit.score, 6),
+    }
+
+
+# Rendering: the conversation as Chatbot messages. All text is escaped here.
+
+
+def render(turns: Sequence[Turn], pending: tuple[Turn, str] | None = None) -> list[dict[str, Any]]:
+    """The Chatbot messages for a conversation; pending is a turn still being answered."""
+    messages: list[dict[str, Any]] = []
+    for number, turn in enumerate(turns, start=1):
+        messages.extend(turn_messages(turn, number))
+    if pending is not None:
+        turn, text = pending
+        number = len(turns) + 1
+        messages.append(_user(turn))
+        body = _rewrite_note(turn) + (
+            f'<div class="answer-text">{link_markers(text, number)}</div>'
+            if text
+            else f'<div class="notice">{SEARCHING}</div>'
         )
+        messages.append(_assistant(f'<div class="answer" id="answer-{number}">{body}</div>'))
     return messages
 
 
-def sources_html(citations: Sequence[Citation]) -> str:
-    """Each citation: [n] title — publisher, location, licence; the passage, sentence marked."""
+def turn_messages(turn: Turn, number: int) -> list[dict[str, Any]]:
+    """A turn's messages: the question, the answer (or passages), then its sources."""
+    messages = [_user(turn)]
+    if turn.mode == PASSAGES:
+        messages.append(_assistant(_rewrite_note(turn) + passages_html(turn.hits)))
+        return messages
+    answer = turn.answer
+    if answer is None:
+        return messages
+    copy = (
+        f'<button class="copy-answer" type="button" id="copy-{number}">{COPY_LABEL}</button>'
+        f'<div class="copytext" id="copytext-{number}">{_escape(answer_text(turn))}</div>'
+    )
+    text = link_markers(answer.text, number, {c.number for c in answer.citations})
+    messages.append(
+        _assistant(
+            f'<div class="answer" id="answer-{number}">{_rewrite_note(turn)}'
+            f'<div class="answer-text">{text}</div>{copy}</div>'
+        )
+    )
+    # Plain messages, not collapsible "thoughts": the evidence is always in view.
+    if answer.refused:
+        if answer.hits:
+            messages.append(_assistant(suggestions_html(answer.hits[:3])))
+    elif answer.citations:
+        messages.append(_assistant(sources_html(answer.citations, number)))
+    return messages
+
+
+def owner_of(turns: Sequence[Turn], message_index: Any) -> int | None:
+    """The turn a Chatbot message index belongs to (for ratings), or None."""
+    if isinstance(message_index, (list, tuple)):
+        message_index = message_index[0]
+    if not isinstance(message_index, int):
+        return None
+    position = 0
+    for i, turn in enumerate(turns):
+        position += len(turn_messages(turn, i + 1))
+        if message_index < position:
+            return i
+    return None
+
+
+def link_markers(text: str, number: int, known: set[int] | None = None) -> str:
+    """Escaped answer text with each [n] a link to source n of answer `number`."""
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if known is not None and n not in known:
+            return match.group(0)
+        return f'<a class="cite" href="#src-{number}-{n}" title="Show source {n}">[{n}]</a>'
+
+    return _MARKER.sub(link, _escape(text))
+
+
+def sources_html(citations: Sequence[Citation], number: int = 1) -> str:
+    """Each citation: [n] title — publisher, location; the passage, sentence marked; licence."""
     parts = []
     for c in citations:
-        details = [c.source.publisher, c.location]
-        if c.source.licence:
-            details.append(f"Licence: {c.source.licence}")
+        details = [d for d in (c.source.publisher, c.location) if d]
         heading = f"<strong>[{c.number}]</strong> " + _escape(c.source.title or c.doc_id)
-        if any(details):
-            heading += " — " + ", ".join(_escape(d) for d in details if d)
+        if details:
+            heading += " — " + ", ".join(_escape(d) for d in details)
         passage = highlight(c.passage, c.sentence_start, c.sentence_end)
-        parts.append(f'<p class="source">{heading}</p><div class="passage">{passage}</div>')
-    return _one_line(f'<div class="sources">{"".join(parts)}</div>')
+        licence = ""
+        if c.source.licence:
+            licence = f"Licence: {_escape(c.source.licence)}"
+            if c.source.licence_text:
+                licence += f". {_escape(c.source.licence_text)}"
+            licence = f'<p class="licence">{licence}</p>'
+        parts.append(
+            f'<div class="source" id="src-{number}-{c.number}"><p class="source-head">{heading}'
+            f'</p><div class="passage">{passage}</div>{licence}</div>'
+        )
+    return _one_line(
+        f'<div class="sources"><p class="sources-title">Sources</p>{"".join(parts)}</div>'
+    )
 
 
 def suggestions_html(hits: Sequence[Hit]) -> str:
@@ -225,14 +693,39 @@ def suggestions_html(hits: Sequence[Hit]) -> str:
     parts = []
     for hit in hits:
         chunk = hit.chunk
-        where = chunk.location
         heading = _escape(chunk.title or chunk.doc_id)
-        if where:
-            heading += " — " + _escape(where)
+        if chunk.location:
+            heading += " — " + _escape(chunk.location)
         parts.append(
-            f'<p class="source">{heading}</p><div class="passage">{_escape(chunk.text)}</div>'
+            f'<div class="source"><p class="source-head">{heading}</p>'
+            f'<div class="passage">{_escape(chunk.text)}</div></div>'
         )
-    return _one_line(f'<div class="sources">{"".join(parts)}</div>')
+    return _one_line(
+        '<div class="sources suggestions"><p class="sources-title">You may be looking for</p>'
+        f"{''.join(parts)}</div>"
+    )
+
+
+def passages_html(hits: Sequence[Hit]) -> str:
+    """Find-passages results: ranked passages, each best sentence marked."""
+    if not hits:
+        return _one_line('<div class="notice">No passages found.</div>')
+    parts = []
+    for rank, hit in enumerate(hits, start=1):
+        chunk = hit.chunk
+        heading = f"<strong>{rank}.</strong> " + _escape(chunk.title or chunk.doc_id)
+        if chunk.location:
+            heading += " — " + _escape(chunk.location)
+        start, end = (
+            chunk.sentences[hit.best_sentence]
+            if hit.best_sentence is not None and hit.best_sentence < len(chunk.sentences)
+            else (0, 0)
+        )
+        parts.append(
+            f'<div class="source passage-hit"><p class="source-head">{heading}</p>'
+            f'<div class="passage">{highlight(chunk.text, start, end)}</div></div>'
+        )
+    return _one_line(f'<div class="sources passages">{"".join(parts)}</div>')
 
 
 def highlight(passage: str, start: int, end: int) -> str:
@@ -246,6 +739,25 @@ def highlight(passage: str, start: int, end: int) -> str:
         + "</mark>"
         + _escape(passage[end:])
     )
+
+
+def _user(turn: Turn) -> dict[str, Any]:
+    prefix = "Find passages: " if turn.mode == PASSAGES else ""
+    return {"role": "user", "content": _block("question", prefix + turn.question)}
+
+
+def _assistant(content: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": _one_line(content)}
+
+
+def _notice(text: str) -> dict[str, Any]:
+    return _assistant(_block("notice", text))
+
+
+def _rewrite_note(turn: Turn) -> str:
+    if not turn.rewritten:
+        return ""
+    return f'<div class="rewrite">Understood as: “{_escape(turn.standalone)}”</div>'
 
 
 def _escape(text: str) -> str:

@@ -165,10 +165,20 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     assistant = _open(args)
-    from assistant.app import serve
+    from assistant.app import exposure_warning, load_auth, serve
 
-    print(f"Serving on http://{args.host}:{args.port} (Ctrl+C to stop)", file=sys.stderr)
-    serve(assistant, host=args.host, port=args.port, share=args.share)
+    # Logins come from env vars or a file named in the settings, never from this command line.
+    auth = load_auth(assistant.settings)
+    warning = exposure_warning(args.host, auth)
+    if warning:
+        print(warning, file=sys.stderr)
+    print(
+        f"Serving on http://{args.host}:{args.port} (Ctrl+C to stop); "
+        f"feedback is saved to {assistant.settings.feedback_path}"
+        + ("; login required" if auth else ""),
+        file=sys.stderr,
+    )
+    serve(assistant, host=args.host, port=args.port, share=args.share, auth=auth)
     return 0
 
 

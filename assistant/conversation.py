@@ -1,0 +1,202 @@
+"""A conversation's turns, and follow-up questions rewritten into standalone ones (no LLM).
+
+Retrieval sees one question at a time, so "and who leads it?" must carry the subject of the
+turn before it. The rewrite is shown to the user ("Understood as: ..."), so a wrong guess is
+visible and can be corrected by asking the full question.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from assistant.answering import Answer
+from assistant.retrieval import Hit
+from assistant.text import terms
+
+ANSWER = "answer"
+PASSAGES = "passages"
+
+_CONNECTOR = re.compile(r"^\s*(?:and|but|also|so|then|ok(?:ay)?|now)\b[\s,]*", re.I)
+_WHAT_ABOUT = re.compile(r"^\s*(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.I)
+_WH = re.compile(
+    r"^\s*(how\s+(?:many|much)(?:\s+\w+)?|(?:which|what)\s+(?:year|date|day|month|country|countries)"
+    r"|what|who|whom|whose|when|where|why|which|how)\b",
+    re.I,
+)
+_PRONOUN = re.compile(
+    r"\b(its|their|his|her|it|they|them|he|him|she|this|that|these|those)\b", re.I
+)
+_DEMONSTRATIVE = re.compile(r"\b(?:this|these|those)\s+\w", re.I)
+_POSSESSIVE = {"its", "their", "his", "her"}
+_DETERMINER_NEXT = re.compile(r"\s+([a-z][\w-]*)")
+# Words that follow a demonstrative used as a pronoun ("is this", "was that held") rather than
+# as a determiner ("this forum").
+_AFTER_PRONOUN = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "has",
+        "have",
+        "had",
+        "does",
+        "do",
+        "did",
+        "mean",
+        "means",
+        "about",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "to",
+        "of",
+        "the",
+        "a",
+        "an",
+    ]
+)
+_COPULA_SUBJECT = re.compile(
+    r"^\s*(?:what|who|which)\s+(?:is|are|was|were)\s+(.+?)\s*\??\s*$", re.I
+)
+_AUX_REST = re.compile(
+    r"^\s*(?:how\s+(?:many|much)(?:\s+\w+)?|what|who|when|where|why|which|how)\s+"
+    r"(?P<aux>is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\s+"
+    r"(.+?)\s*\??\s*$",
+    re.I,
+)
+_NAME = re.compile(
+    r"((?:(?:the|a|an)\s+(?:\w+\s+){0,2})?"  # "the first ..." before a name belongs to it
+    r"(?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|on|in|the|de|du)\s+|\s+))*[A-Z][\w’'-]*)"
+)
+_DO_AUX = frozenset(["do", "does", "did", "will", "would", "can", "could", "should"])
+_TRAILING_VERB = re.compile(r"\s+\w+(?:\s+(?:to|for|on|in|with|about|from|of|by))?$")
+_ABOUT = re.compile(r"\s*\(about (.+)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A question as typed and the standalone question retrieval uses."""
+
+    original: str
+    standalone: str
+
+    @property
+    def changed(self) -> bool:
+        """True when the follow-up was rewritten."""
+        return self.standalone != self.original.strip()
+
+
+@dataclass
+class Turn:
+    """One question in a conversation and what the assistant showed for it."""
+
+    question: str
+    standalone: str
+    mode: str = ANSWER  # ANSWER or PASSAGES
+    answer: Answer | None = None
+    hits: list[Hit] = field(default_factory=list)
+    error: str = ""
+    feedback_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def rewritten(self) -> bool:
+        """True when the question was rewritten from the previous turn."""
+        return self.standalone != self.question.strip()
+
+
+def standalone_question(question: str, previous: str | None) -> Rewrite:
+    """Rewrite a follow-up ("and who leads it?") using the previous standalone question."""
+    text = " ".join(question.split())
+    if not previous or not text:
+        return Rewrite(question, text)
+    previous = " ".join(previous.split())
+    subject = subject_of(previous)
+
+    about = _WHAT_ABOUT.match(text)
+    if about:
+        new_subject = about.group(1)
+        if subject and subject in previous:
+            return Rewrite(question, previous.replace(subject, new_subject, 1))
+        return Rewrite(question, f"{_question_body(previous)} (about {new_subject})")
+
+    connector = _CONNECTOR.match(text)
+    body = text[connector.end() :] if connector else text
+    if not body:
+        return Rewrite(question, text)
+    wh = _WH.match(body)
+    own_terms = terms(body[wh.end() :] if wh else body)
+
+    # Ellipsis: "and where?", "who?" - the previous question with its question word swapped.
+    if wh and not own_terms and _WH.match(previous):
+        rest = previous[_WH.match(previous).end() :]  # type: ignore[union-attr]
+        return Rewrite(question, _capitalise(wh.group(1)) + rest)
+
+    pronoun = _referring_pronoun(body)
+    if pronoun and subject:
+        word = pronoun.group(1)
+        replacement = f"{subject}'s" if word.lower() in _POSSESSIVE else subject
+        rewritten = body[: pronoun.start()] + replacement + body[pronoun.end() :]
+        return Rewrite(question, _capitalise(rewritten))
+    if connector or pronoun or _DEMONSTRATIVE.search(body) or len(own_terms) <= 1:
+        context = subject or _question_body(previous)
+        if context and not set(terms(context)) <= set(own_terms):
+            return Rewrite(question, f"{_capitalise(body).rstrip()} (about {context})")
+    return Rewrite(question, text)
+
+
+def subject_of(question: str) -> str:
+    """The thing a question is about: "the X" in "What is the X?", else its longest name."""
+    about = _ABOUT.search(question)
+    if about:
+        return about.group(1)
+    copula = _COPULA_SUBJECT.match(question)
+    if copula:
+        return copula.group(1)
+    names = [
+        m.group(1).strip()
+        for m in _NAME.finditer(question)
+        if m.start() > 0 or not _WH.match(m.group(1))
+    ]
+    names = [n for n in names if not _WH.fullmatch(n)]
+    if names:
+        return max(names, key=len)
+    rest = _AUX_REST.match(question)
+    if not rest:
+        return ""
+    subject = rest.group(2)
+    if rest.group("aux").lower() in _DO_AUX:
+        # "What does X refer to?": the verb and its particle follow the subject.
+        subject = _TRAILING_VERB.sub("", subject)
+    return subject
+
+
+def _referring_pronoun(text: str) -> re.Match[str] | None:
+    for match in _PRONOUN.finditer(text):
+        word = match.group(1).lower()
+        if word in {"this", "that", "these", "those"}:
+            following = _DETERMINER_NEXT.match(text, match.end())
+            if following and following.group(1).lower() not in _AFTER_PRONOUN:
+                continue  # a determiner: "this forum" names its own subject
+            before = text[: match.start()].split()[-1:]
+            if word == "that" and before and before[0].lower() not in _AFTER_PRONOUN:
+                continue  # "the body that leads": a relative pronoun
+        return match
+    return None
+
+
+def _question_body(question: str) -> str:
+    return _ABOUT.sub("", question).rstrip(" ?")
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
