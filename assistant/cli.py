@@ -71,10 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--share", action="store_true", help="create a public Gradio share link")
     p.set_defaults(run=_cmd_serve)
 
-    p = sub.add_parser("eval", parents=[common], help="score the assistant on a gold set")
-    p.add_argument("--gold", type=Path, default=Path("evals/gold.jsonl"), help="gold JSONL file")
-    p.add_argument("--json", action="store_true", help="print the figures as JSON")
-    p.set_defaults(run=_cmd_eval)
+    from assistant.eval_cli import add_eval_parser
+
+    add_eval_parser(sub)  # its own --config: configurations to compare, not the settings file
     return parser
 
 
@@ -179,26 +178,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     serve(assistant, host=args.host, port=args.port, share=args.share, auth=auth)
-    return 0
-
-
-def _cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.evaluation import evaluate, load_gold
-
-    gold = load_gold(args.gold)
-    assistant = _open(args, quiet=args.json)
-    figures = evaluate(assistant, gold)
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        for name, value in figures.items():
-            if isinstance(value, float):
-                print(f"{name:>28}: {value:.3f}")
-            elif not isinstance(value, list):
-                print(f"{name:>28}: {value}")
-        for name in ("retrieval_misses", "wrong_answers"):
-            if figures.get(name):
-                print(f"{name}: {', '.join(figures[name])}")
     return 0
 
 

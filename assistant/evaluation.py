@@ -1,95 +1,139 @@
-"""Gold question sets and the metrics that say how well retrieval and answers do on them."""
+"""Evaluate configurations of the assistant (and the LangChain baseline) on a gold set.
+
+The pieces: eval_gold (schema, loader), eval_metrics (per-question metric functions),
+eval_configs (named configurations), eval_systems / eval_baseline (what is evaluated),
+eval_run (records and summaries), eval_report (files), eval_compare (--compare, --fail-under)."""
 
 from __future__ import annotations
 
-import json
-import re
-import statistics
+import platform
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError
+from assistant.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.eval_configs import EvalConfig
+from assistant.eval_gold import GoldError, GoldItem, load_gold
+from assistant.eval_metrics import contains_evidence, first_relevant_rank, percentile
+from assistant.eval_run import ConfigResult, QuestionRecord, run_system
+from assistant.eval_systems import AssistantSystem, System, open_config
+from assistant.settings import Settings
 
-GOLD_FIELDS = {
-    "id": str,
-    "question": str,
-    "answer": str,
-    "source": str,
-    "evidence": str,
-    "answerable": bool,
-}
+__all__ = [
+    "ConfigResult",
+    "EvalRun",
+    "GoldError",
+    "GoldItem",
+    "QuestionRecord",
+    "RetrievalScores",
+    "contains_evidence",
+    "evaluate",
+    "first_relevant_rank",
+    "load_gold",
+    "percentile",
+    "retrieval_scores",
+    "run_evaluation",
+]
 
 
-@dataclass(frozen=True)
-class GoldItem:
-    """One gold question: its answer, source file and a verbatim evidence quote."""
+@dataclass
+class EvalRun:
+    """A whole run: the gold set, each configuration's results, and how long it took."""
 
-    id: str
-    question: str
-    answer: str
-    source: str
-    evidence: str
-    answerable: bool
+    gold_path: str
+    questions: int
+    results: list[ConfigResult]
+    started: datetime
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for results.json."""
+        return {
+            "started": self.started.isoformat(timespec="seconds"),
+            "seconds": round(self.seconds, 2),
+            "gold": self.gold_path,
+            "questions": self.questions,
+            "machine": f"{platform.machine()}, Python {platform.python_version()}",
+            "command": " ".join(["assistant", *sys.argv[1:]]),
+            "configs": [r.to_dict() for r in self.results],
+        }
 
 
-def load_gold(path: Path) -> list[GoldItem]:
-    """Read a gold JSONL file; a malformed line raises an error naming its line number."""
-    items: list[GoldItem] = []
-    seen: set[str] = set()
+def run_evaluation(
+    gold: Sequence[GoldItem],
+    configs: Sequence[EvalConfig],
+    base: Settings,
+    *,
+    baseline: bool = True,
+    embedder: Embedder | None = None,
+    gold_path: str = "",
+    progress: bool = True,
+    note: Callable[[str], None] = lambda message: None,
+) -> EvalRun:
+    """Score every configuration (and the baseline) on the gold set, side by side."""
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    for config in configs:  # validate every configuration before any slow work
+        config.settings(base)
+    embedder = embedder or SentenceTransformerEmbedder(
+        base.embedding_model, base.embedding_device, base.embedding_batch_size
+    )
+    systems: list[tuple[System, float]] = []
+    opened: dict[Path, Any] = {}
+    for config in configs:
+        t0 = time.perf_counter()
+        if config.index_dir(base) not in opened and config.index_dir(base) != Path(base.index_dir):
+            note(f"{config.name}: building or updating its index in {config.index_dir(base)}")
+        systems.append(
+            (open_config(config, base, embedder, opened=opened), time.perf_counter() - t0)
+        )
+    if baseline:
+        from assistant.eval_baseline import LangChainBaseline
+
+        t0 = time.perf_counter()
+        systems.append(
+            (LangChainBaseline.build(Path(base.corpus_dir), embedder), time.perf_counter() - t0)
+        )
+    results = []
+    bar = _progress_bar(len(systems) * len(gold), progress)
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AssistantError(f"cannot read gold file {path}: {exc}") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AssistantError(f"{where}: not valid JSON ({exc.msg})") from None
-        if not isinstance(data, dict):
-            raise AssistantError(f"{where}: expected a JSON object")
-        for name, kind in GOLD_FIELDS.items():
-            if name not in data:
-                raise AssistantError(f"{where}: missing field '{name}'")
-            if not isinstance(data[name], kind):
-                raise AssistantError(f"{where}: '{name}' must be {kind.__name__}")
-        extra = set(data) - set(GOLD_FIELDS)
-        if extra:
-            raise AssistantError(f"{where}: unknown fields {sorted(extra)}")
-        if data["id"] in seen:
-            raise AssistantError(f"{where}: duplicate id '{data['id']}'")
-        if data["answerable"] and not (data["evidence"].strip() and data["source"].strip()):
-            raise AssistantError(f"{where}: an answerable question needs source and evidence")
-        seen.add(data["id"])
-        items.append(GoldItem(**data))
-    if not items:
-        raise AssistantError(f"{path}: no questions")
-    return items
+        for system, setup in systems:
+            bar.set_description(system.name)
+            results.append(run_system(system, gold, lambda: bar.update(1), setup))
+    finally:
+        bar.close()
+    return EvalRun(gold_path, len(gold), results, started, time.perf_counter() - clock)
 
 
-def normalise(text: str) -> str:
-    """Lower-case words only, so quotes match across whitespace and punctuation differences."""
-    return " ".join(re.findall(r"\w+", text.lower()))
+def _progress_bar(total: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="q", file=sys.stderr, disable=not enabled, leave=False)
 
 
-def contains_evidence(passage: str, evidence: str) -> bool:
-    """True when the passage holds the evidence quote (whitespace and punctuation ignored)."""
-    wanted = normalise(evidence)
-    return bool(wanted) and wanted in normalise(passage)
-
-
-def first_relevant_rank(passages: Sequence[str], evidence: str) -> int | None:
-    """1-based rank of the first passage holding the evidence, or None."""
-    for rank, passage in enumerate(passages, start=1):
-        if contains_evidence(passage, evidence):
-            return rank
-    return None
+def evaluate(assistant: Any, gold: Sequence[GoldItem]) -> dict[str, Any]:
+    """Figures of one open Assistant on a gold set (the summary of eval_run, plus lists of
+    retrieval misses and wrong answers)."""
+    system = AssistantSystem("assistant", assistant)
+    result = run_system(system, gold)
+    figures = dict(result.metrics)
+    figures["ask_latency_median_ms"] = figures["latency_median_ms"]
+    figures["ask_latency_p95_ms"] = figures["latency_p95_ms"]
+    refusals = figures["false_refusal_rate"]
+    figures["answered_rate"] = None if refusals is None else 1 - refusals
+    figures["retrieval_misses"] = [
+        f"{r.id} (rank {r.first_relevant_rank})"
+        for r in result.records
+        if r.answerable and r.first_relevant_rank != 1
+    ]
+    figures["wrong_answers"] = [
+        f"{r.id} ({'; '.join(r.failures)})" for r in result.records if r.failures
+    ]
+    return figures
 
 
 @dataclass
@@ -107,76 +151,20 @@ def retrieval_scores(
     gold: Sequence[GoldItem], search: Callable[[str], Sequence[str]]
 ) -> RetrievalScores:
     """Score a search function that returns ranked passage texts for a question."""
-    answerable = [g for g in gold if g.answerable]
-    ranks = []
+    records = []
     misses = []
-    for item in answerable:
-        rank = first_relevant_rank(search(item.question)[:10], item.evidence)
-        ranks.append(rank)
+    for item in gold:
+        if not item.answerable:
+            continue
+        rank = first_relevant_rank(list(search(item.question))[:10], item.quotes)
+        records.append(rank)
         if rank != 1:
             misses.append(f"{item.id} (rank {rank})")
-    n = max(1, len(answerable))
+    n = max(1, len(records))
     return RetrievalScores(
-        hit1=sum(1 for r in ranks if r == 1) / n,
-        hit5=sum(1 for r in ranks if r is not None and r <= 5) / n,
-        hit10=sum(1 for r in ranks if r is not None and r <= 10) / n,
-        mrr10=sum(1 / r for r in ranks if r is not None) / n,
+        hit1=sum(r == 1 for r in records) / n,
+        hit5=sum(r is not None and r <= 5 for r in records) / n,
+        hit10=sum(r is not None and r <= 10 for r in records) / n,
+        mrr10=sum(1 / r for r in records if r is not None) / n,
         misses=misses,
     )
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    """Run fn, returning its result and the seconds it took."""
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) of values, by linear interpolation."""
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return float(values[0])
-    return float(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1])
-
-
-def evaluate(assistant: Any, gold: Sequence[GoldItem]) -> dict[str, Any]:
-    """Retrieval, answer and refusal figures of an Assistant on a gold set."""
-    latencies: list[float] = []
-    answered = cited_ok = refused_ok = 0
-    wrong: list[str] = []
-    for item in gold:
-        answer, seconds = timed(partial(assistant.ask, item.question))
-        latencies.append(seconds)
-        if item.answerable:
-            if not answer.refused:
-                answered += 1
-                if any(contains_evidence(c.passage, item.evidence) for c in answer.citations):
-                    cited_ok += 1
-                else:
-                    wrong.append(f"{item.id} (cites other passages)")
-            else:
-                wrong.append(f"{item.id} (refused)")
-        elif answer.refused:
-            refused_ok += 1
-        else:
-            wrong.append(f"{item.id} (answered an unanswerable question)")
-    # After the answers, so their timings include embedding each question (the cache is cold).
-    retrieval = retrieval_scores(gold, lambda q: [h.chunk.text for h in assistant.search(q, 10)])
-    n_ans = max(1, sum(1 for g in gold if g.answerable))
-    n_un = max(1, sum(1 for g in gold if not g.answerable))
-    return {
-        "questions": len(gold),
-        "hit@1": retrieval.hit1,
-        "hit@5": retrieval.hit5,
-        "hit@10": retrieval.hit10,
-        "mrr@10": retrieval.mrr10,
-        "answered_rate": answered / n_ans,
-        "answers_citing_evidence": cited_ok / n_ans,
-        "refusal_accuracy": refused_ok / n_un,
-        "ask_latency_median_ms": 1000 * statistics.median(latencies),
-        "ask_latency_p95_ms": 1000 * percentile(latencies, 95),
-        "retrieval_misses": retrieval.misses,
-        "wrong_answers": wrong,
-    }

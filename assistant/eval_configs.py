@@ -1,0 +1,169 @@
+"""Named evaluation configurations: settings overrides plus an answerer, from presets or TOML."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.answering import Answerer
+from assistant.embeddings import Embedder
+from assistant.errors import AssistantError
+from assistant.settings import Settings, load_settings
+
+BASELINE = "langchain"
+BASELINE_ALIASES = {"langchain", "baseline"}
+DEFAULT_CONFIGS = ("hybrid", "dense", "bm25", "chunks96", "chunks224")
+# Settings that change what the index holds; a config changing one needs its own index.
+INDEX_FIELDS = ("embedding_model", "chunk_tokens", "chunk_overlap_tokens")
+CACHE_FOLDER = "eval-cache"
+_RESERVED = {"answerer", "description", "preset"}
+
+# Builds an answerer for a configuration; None means the Assistant's own default (extractive).
+AnswererFactory = Callable[[Settings, Embedder], Answerer | None]
+
+
+class ConfigError(AssistantError):
+    """An unknown configuration name or a malformed configuration file."""
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """One row of the comparison: settings overrides on top of the base settings, an answerer."""
+
+    name: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    answerer: str = "extractive"
+    description: str = ""
+
+    def settings(self, base: Settings) -> Settings:
+        """The base settings with this configuration's overrides applied (validated)."""
+        values = base.model_dump()
+        values.update(self.overrides)
+        try:
+            return load_settings(**values)
+        except AssistantError as exc:
+            raise ConfigError(f"configuration '{self.name}': {exc}") from None
+
+    def index_dir(self, base: Settings) -> Path:
+        """Where this configuration's index lives: the base index unless chunking differs."""
+        mine = self.settings(base)
+        if all(getattr(mine, f) == getattr(base, f) for f in INDEX_FIELDS):
+            return Path(base.index_dir)
+        key = json.dumps({f: str(getattr(mine, f)) for f in INDEX_FIELDS}, sort_keys=True)
+        slug = f"chunks{mine.chunk_tokens}-{mine.chunk_overlap_tokens}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+        return Path(base.index_dir) / CACHE_FOLDER / f"{slug}-{digest}"
+
+
+PRESETS: dict[str, EvalConfig] = {
+    c.name: c
+    for c in (
+        EvalConfig("hybrid", {}, description="the assistant's default settings"),
+        EvalConfig(
+            "dense",
+            {"bm25_weight": 0.0, "sentence_weight": 0.0},
+            description="dense (FAISS, MiniLM) ranks only",
+        ),
+        EvalConfig(
+            "bm25",
+            {"dense_weight": 0.0, "sentence_weight": 0.0},
+            description="BM25 ranks only",
+        ),
+        EvalConfig(
+            "rrf",
+            {"dense_weight": 1.0, "bm25_weight": 1.0, "sentence_weight": 0.0},
+            description="equal-weight reciprocal-rank fusion, no sentence scores",
+        ),
+        EvalConfig("chunks96", {"chunk_tokens": 96}, description="96-token passages"),
+        EvalConfig("chunks224", {"chunk_tokens": 224}, description="224-token passages"),
+    )
+}
+ALIASES = {"dense-only": "dense", "bm25-only": "bm25", "default": "hybrid"}
+
+ANSWERERS: dict[str, AnswererFactory] = {"extractive": lambda settings, embedder: None}
+
+
+def register_answerer(name: str, factory: AnswererFactory) -> None:
+    """Make an answerer available by name (`--config NAME` or `answerer = "NAME"` in TOML)."""
+    ANSWERERS[name] = factory
+
+
+def make_answerer(name: str, settings: Settings, embedder: Embedder) -> Answerer | None:
+    """The named answerer for these settings (None: the Assistant's default)."""
+    factory = ANSWERERS.get(name)
+    if factory is None:
+        raise ConfigError(f"unknown answerer '{name}'; known: {', '.join(sorted(ANSWERERS))}")
+    return factory(settings, embedder)
+
+
+def parse_configs(spec: str | None) -> tuple[list[EvalConfig], bool]:
+    """Configurations from comma-separated names or a TOML file, and whether the LangChain
+    baseline row was asked for by name. None gives the default set."""
+    if spec is None:
+        return [PRESETS[n] for n in DEFAULT_CONFIGS], False
+    if spec.endswith(".toml") or Path(spec).is_file():
+        return configs_from_toml(Path(spec)), False
+    configs: list[EvalConfig] = []
+    baseline = False
+    for raw in spec.split(","):
+        name = raw.strip()
+        if not name:
+            continue
+        if name in BASELINE_ALIASES:
+            baseline = True
+            continue
+        configs.append(config_by_name(name))
+    _check_unique(configs)
+    if not configs and not baseline:
+        raise ConfigError("--config names no configuration")
+    return configs, baseline
+
+
+def config_by_name(name: str) -> EvalConfig:
+    """A preset (or alias), or an answerer name run with the default settings."""
+    name = ALIASES.get(name, name)
+    if name in PRESETS:
+        return PRESETS[name]
+    if name in ANSWERERS:
+        return EvalConfig(name, {}, name, f"the {name} answerer, default settings")
+    known = sorted({*PRESETS, *ALIASES, *ANSWERERS, BASELINE})
+    raise ConfigError(f"unknown configuration '{name}'; known: {', '.join(known)}")
+
+
+def configs_from_toml(path: Path) -> list[EvalConfig]:
+    """Configurations from a TOML file: one table per configuration, whose keys are settings
+    fields, plus optional `preset` (start from a named preset), `answerer` and `description`."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read configurations from {path}: {exc}") from None
+    configs = []
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: '{name}' must be a table ([{name}])")
+        base = config_by_name(table["preset"]) if "preset" in table else EvalConfig(name)
+        overrides = {**base.overrides, **{k: v for k, v in table.items() if k not in _RESERVED}}
+        answerer = str(table.get("answerer", base.answerer))
+        if answerer not in ANSWERERS:
+            raise ConfigError(
+                f"{path}: [{name}] names unknown answerer '{answerer}'; "
+                f"known: {', '.join(sorted(ANSWERERS))}"
+            )
+        description = str(table.get("description", base.description))
+        configs.append(EvalConfig(name, overrides, answerer, description))
+    if not configs:
+        raise ConfigError(f"{path}: no configurations (add a [name] table)")
+    _check_unique(configs)
+    return configs
+
+
+def _check_unique(configs: list[EvalConfig]) -> None:
+    names = [c.name for c in configs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"configuration named twice: {', '.join(repeated)}")
