@@ -10,7 +10,7 @@ import os
 import re
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ class Server:
     feedback: FeedbackLog
     app: Any
     assistant: Assistant
-    requests: list[str] = field(default_factory=list)
+    login: tuple[str, str] | None = None
 
 
 def free_port() -> int:
@@ -77,9 +77,7 @@ def start(assistant: Assistant, feedback_path: Path, **launch_kwargs: Any) -> Se
 
 
 @pytest.fixture(scope="session")
-def app_server(
-    assistant: Assistant, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+def app_server(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app over the shared corpus index, with its own feedback file."""
     server = start(assistant, tmp_path_factory.mktemp("feedback") / "feedback.jsonl")
     try:
@@ -122,6 +120,7 @@ def login_server(
         else:
             os.environ["ASSISTANT_AUTH_FILE"] = old
     server = start(assistant, tmp_path_factory.mktemp("login-feedback") / "f.jsonl", auth=auth)
+    server.login = LOGIN
     try:
         yield server
     finally:

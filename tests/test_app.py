@@ -1,51 +1,38 @@
 """The browser app, served for real on localhost and called through gradio_client."""
 
-import socket
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import gradio_client
+import httpx
 import pytest
 
 from assistant import app as web
 from assistant.answering import Answer, Citation
 from assistant.api import Assistant
+from assistant.conversation import PASSAGES, Turn
 from assistant.documents import Source
+from assistant.errors import AssistantError
+from assistant.settings import load_settings
+
+if TYPE_CHECKING:
+    from tests._app_fixtures import Server
+
+pytest_plugins = ["tests._app_fixtures"]
 
 pytestmark = pytest.mark.slow
 
-CORPUS = Path(__file__).parents[1] / "corpus"
 KOREA_QUESTION = "How many experts will Korea and the US each appoint per category?"
+TASK_FORCE = "What is the Global Vaccine Production Hub Task Force?"
 UNANSWERABLE = "How many mRNA vaccine factories are being built in Africa?"
 INJECTION = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture(scope="module")
-def url(assistant: Assistant) -> Iterator[str]:
-    demo = web.build_app(assistant)
-    _, local_url, _ = demo.launch(
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        quiet=True,
-        **web.launch_options(),
-    )
-    try:
-        yield local_url
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(url: str) -> Any:
-    return gradio_client.Client(url, verbose=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@pytest.fixture
+def client(app_server: Server) -> Any:
+    """A new gradio_client session: its own conversation state on the server."""
+    return gradio_client.Client(app_server.url, verbose=False)
 
 
 def korean_doc(assistant: Assistant) -> tuple[str, str]:
@@ -54,6 +41,21 @@ def korean_doc(assistant: Assistant) -> tuple[str, str]:
         if "Korea" in meta.get("title", ""):
             return doc_id, meta["title"]
     raise AssertionError("the corpus has no Korean press release")
+
+
+def chat(client: Any, question: str, document: str = web.ALL_DOCUMENTS, mode: str = "Answer"):
+    """One /chat call: (text left in the box, the whole conversation as messages)."""
+    return client.predict(question, document, mode, api_name="/chat")
+
+
+def text_of(message: dict[str, Any]) -> str:
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content)
+
+
+# /ask: the JSON endpoint.
 
 
 def test_ask_answers_with_citations(client: Any) -> None:
@@ -71,8 +73,8 @@ def test_ask_refuses_what_the_documents_dont_say(client: Any) -> None:
     assert result["suggestions"]
 
 
-def test_ask_filters_by_document_title(client: Any, assistant: Assistant) -> None:
-    doc_id, title = korean_doc(assistant)
+def test_ask_filters_by_document_title_and_id(client: Any, app_server: Server) -> None:
+    doc_id, title = korean_doc(app_server.assistant)
     question = "When was the first World Local Production Forum held?"
     result = client.predict(question, title, api_name="/ask")
     assert "error" not in result
@@ -80,13 +82,9 @@ def test_ask_filters_by_document_title(client: Any, assistant: Assistant) -> Non
         assert {s["doc_id"] for s in result["suggestions"]} <= {doc_id}
     else:
         assert {c["doc_id"] for c in result["citations"]} == {doc_id}
-
-
-def test_ask_accepts_a_document_id(client: Any, assistant: Assistant) -> None:
-    doc_id, _ = korean_doc(assistant)
-    result = client.predict(KOREA_QUESTION, doc_id, api_name="/ask")
-    assert result["refused"] is False
-    assert {c["doc_id"] for c in result["citations"]} == {doc_id}
+    by_id = client.predict(KOREA_QUESTION, doc_id, api_name="/ask")
+    assert by_id["refused"] is False
+    assert {c["doc_id"] for c in by_id["citations"]} == {doc_id}
 
 
 @pytest.mark.parametrize("question", ["", "   \n"])
@@ -112,51 +110,96 @@ def test_ask_answers_several_questions_at_once(client: Any) -> None:
     assert [r["refused"] for r in results] == [False, True, False] * 2
 
 
-def test_chat_shows_answer_then_sources(client: Any) -> None:
-    cleared, history = client.predict(KOREA_QUESTION, [], web.ALL_DOCUMENTS, api_name="/chat")
+def test_search_endpoint_ranks_passages(client: Any, app_server: Server) -> None:
+    doc_id, title = korean_doc(app_server.assistant)
+    result = client.predict("vaccine hub task force", title, 3, api_name="/search")
+    assert 1 <= len(result["passages"]) <= 3
+    assert {p["doc_id"] for p in result["passages"]} == {doc_id}
+
+
+def test_named_endpoints_are_pinned(client: Any) -> None:
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/chat", "/ask", "/search"}
+
+
+# /chat: what the page shows, one conversation per session.
+
+
+def test_chat_streams_the_answer_then_shows_sources(client: Any) -> None:
+    job = client.submit(KOREA_QUESTION, web.ALL_DOCUMENTS, "Answer", api_name="/chat")
+    cleared, history = job.result(timeout=60)
+    steps = [out[1] for out in job.outputs()]
+    assert len(steps) >= 3  # "searching", then the text in pieces, then with its sources
+    assert web.SEARCHING in text_of(steps[0][-1])
     assert cleared == ""
-    roles = [m["role"] for m in history]
-    assert roles == ["user", "assistant", "assistant"]
+    assert [m["role"] for m in history] == ["user", "assistant", "assistant"]
     answer, sources = (text_of(m) for m in history[1:])
-    assert "[1]" in answer
-    assert history[2]["metadata"]["title"] == "Sources"
+    assert '<a class="cite" href="#src-1-1"' in answer
+    assert 'id="src-1-1"' in sources
     assert "<mark>" in sources and "15 experts" in sources
 
 
-def test_chat_keeps_the_conversation_and_escapes_the_question(client: Any) -> None:
-    _, first = client.predict(KOREA_QUESTION, [], web.ALL_DOCUMENTS, api_name="/chat")
-    _, second = client.predict(
-        f"{INJECTION} {UNANSWERABLE}", first, web.ALL_DOCUMENTS, api_name="/chat"
-    )
-    assert len(second) == len(first) + 3
-    question, refusal, suggestions = (text_of(m) for m in second[len(first) :])
+def test_follow_up_uses_the_previous_question(client: Any) -> None:
+    chat(client, TASK_FORCE)
+    _, history = chat(client, "and who leads it?")
+    answer = text_of(history[-2])
+    assert "Understood as: “Who leads the Global Vaccine Production Hub Task Force?”" in answer
+    assert "Minister of Health and Welfare" in answer
+
+
+def test_sessions_do_not_share_a_conversation(app_server: Server) -> None:
+    first = gradio_client.Client(app_server.url, verbose=False)
+    second = gradio_client.Client(app_server.url, verbose=False)
+    chat(first, TASK_FORCE)
+    _, history = chat(second, "and who leads it?")
+    assert [m["role"] for m in history][:1] == ["user"]
+    assert "Understood as" not in "".join(text_of(m) for m in history)
+    _, mine = chat(first, "When was it launched?")
+    assert len(mine) >= 4  # the first session still has its own first turn
+
+
+def test_refusal_in_chat_lists_closest_passages_and_escapes_the_question(client: Any) -> None:
+    _, history = chat(client, f"{INJECTION} {UNANSWERABLE}")
+    question, refusal, suggestions = (text_of(m) for m in history[-3:])
     assert "<img" not in question and "&lt;img" in question
     assert "documents don't say" in refusal
-    assert second[-1]["metadata"]["title"] == "You may be looking for"
-    assert "<div class=" in suggestions
+    assert "You may be looking for" in suggestions
+    assert "<mark>" not in suggestions
+
+
+def test_find_passages_mode_and_filter(client: Any, app_server: Server) -> None:
+    doc_id, title = korean_doc(app_server.assistant)
+    _, history = chat(client, "task force", doc_id, "Find passages")
+    passages = text_of(history[-1])
+    assert passages.count('class="source passage-hit"') >= 1
+    assert title.split(":")[0] in passages
+    assert "World Local Production Forum:" not in passages
 
 
 def test_chat_shows_errors_as_messages(client: Any) -> None:
-    text, history = client.predict("  ", [], web.ALL_DOCUMENTS, api_name="/chat")
+    text, history = chat(client, "  ")
     assert text == "  "
     assert [m["role"] for m in history] == ["assistant"]
     assert "Please type a question." in text_of(history[0])
     assert "Traceback" not in text_of(history[0])
 
 
-def test_chat_and_ask_are_named_endpoints(client: Any) -> None:
-    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/chat", "/ask"}
+def test_files_outside_the_app_are_not_served(app_server: Server) -> None:
+    base = app_server.url.rstrip("/")
+    for path in (
+        "/gradio_api/file=../../../../etc/passwd",
+        "/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/file=/etc/passwd",
+        "/file=../../../../etc/passwd",
+        f"/gradio_api/file={app_server.assistant.settings.corpus_dir.resolve()}/sources.toml",
+    ):
+        response = httpx.get(base + path, timeout=10)
+        assert response.status_code in {403, 404, 405}, path
+        assert "root:" not in response.text
 
 
-def text_of(message: dict[str, Any]) -> str:
-    content = message["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content)
-
-
-# Pure Python: the HTML the chat shows.
+# Pure Python: the HTML the chat shows, logins, warnings.
 
 
 def citation(passage: str, sentence: str) -> Citation:
@@ -168,7 +211,13 @@ def citation(passage: str, sentence: str) -> Citation:
         passage=passage,
         sentence_start=start,
         sentence_end=start + len(sentence),
-        source=Source("d1.txt", "A <b>report</b>", "WHO & partners", licence="CC BY 3.0"),
+        source=Source(
+            "d1.txt",
+            "A <b>report</b>",
+            "WHO & partners",
+            licence="CC BY 3.0",
+            licence_text="© WHO. <i>Some</i> rights reserved.",
+        ),
         page=3,
     )
 
@@ -176,14 +225,23 @@ def citation(passage: str, sentence: str) -> Citation:
 def test_sources_html_escapes_documents_and_marks_the_sentence() -> None:
     sentence = f"The hub {INJECTION} is led by the Minister."
     passage = f"Intro line.\n\n{sentence} After *that*."
-    markup = web.sources_html([citation(passage, sentence)])
-    assert "<img" not in markup and "<b>" not in markup
+    markup = web.sources_html([citation(passage, sentence)], number=4)
+    assert "<img" not in markup and "<b>" not in markup and "<i>" not in markup
     assert f"<mark>The hub {INJECTION.replace('<', '&lt;').replace('>', '&gt;')}" in markup
     assert markup.count("<mark>") == 1
     assert "is led by the Minister.</mark> After *that*." in markup
     assert "[1]</strong> A &lt;b&gt;report&lt;/b&gt; — WHO &amp; partners, p. 3" in markup
-    assert "Licence: CC BY 3.0" in markup
+    assert "Licence: CC BY 3.0. © WHO. &lt;i&gt;Some&lt;/i&gt; rights reserved." in markup
+    assert 'id="src-4-1"' in markup
     assert "\n" not in markup  # one line: Markdown leaves it as raw HTML
+
+
+def test_markers_link_only_to_known_sources() -> None:
+    linked = web.link_markers(f"{INJECTION} First [1]. Second [2]. Not a source [7].", 3, {1, 2})
+    assert '<a class="cite" href="#src-3-1" title="Show source 1">[1]</a>' in linked
+    assert 'href="#src-3-2"' in linked
+    assert "[7]" in linked and "src-3-7" not in linked
+    assert "<img" not in linked
 
 
 def test_highlight_ignores_a_span_outside_the_passage() -> None:
@@ -191,22 +249,32 @@ def test_highlight_ignores_a_span_outside_the_passage() -> None:
     assert web.highlight("a < b", 0, 1) == "<mark>a</mark> &lt; b"
 
 
-def test_refusal_messages_list_the_closest_passages(assistant: Assistant) -> None:
-    answer = assistant.ask(UNANSWERABLE)
-    assert answer.refused
-    messages = web.answer_messages(answer)
-    assert [m.get("metadata", {}).get("title") for m in messages] == [
-        None,
-        "You may be looking for",
-    ]
-    assert "<mark>" not in messages[1]["content"]
+def test_turns_render_and_ratings_find_their_turn(assistant: Assistant) -> None:
+    answered = Turn("Q1", "Q1", answer=assistant.ask(KOREA_QUESTION))
+    refused = Turn("Q2", "Q2", answer=assistant.ask(UNANSWERABLE))
+    found = Turn("Q3", "Q3", mode=PASSAGES, hits=assistant.search("task force", 2))
+    turns = [answered, refused, found]
+    messages = web.render(turns)
+    assert len(messages) == 3 + 3 + 2
+    assert "You may be looking for" in messages[5]["content"]
+    assert [web.owner_of(turns, i) for i in range(len(messages))] == [0] * 3 + [1] * 3 + [2] * 2
+    assert web.owner_of(turns, len(messages)) is None
+    record = web.feedback_record(assistant, refused, "down", "no answer")
+    assert record.refused is True and record.comment == "no answer"
+    assert record.index_version == assistant.index.version
 
 
 def test_answer_text_is_escaped() -> None:
-    answer = Answer("q", f"{INJECTION} [1]", [], refused=False)
-    (message,) = web.answer_messages(answer)
+    turn = Turn("q", "q", answer=Answer("q", f"{INJECTION} [1]", [], refused=False))
+    message = web.turn_messages(turn, 1)[1]
     assert "<img" not in message["content"]
     assert "&lt;img src=x onerror=alert(1)&gt; [1]" in message["content"]
+
+
+def test_example_questions_are_answered_by_the_documents(assistant: Assistant) -> None:
+    examples = web.example_questions(assistant)
+    assert 1 <= len(examples) <= 4
+    assert not any(assistant.ask(q).refused for q in examples)
 
 
 def test_document_choices_start_with_all(assistant: Assistant) -> None:
@@ -216,6 +284,36 @@ def test_document_choices_start_with_all(assistant: Assistant) -> None:
 
 
 def test_launch_options_fetch_no_web_fonts() -> None:
-    theme = web.launch_options()["theme"]
-    assert not theme._stylesheets  # no Google Fonts (or any other) stylesheet URLs
-    assert "system-ui" in theme.font
+    options = web.launch_options()
+    assert not options["theme"]._stylesheets  # no Google Fonts (or any other) stylesheet URLs
+    assert "system-ui" in options["theme"].font
+    assert "gradio" not in options["footer_links"]
+
+
+def test_public_host_without_login_warns() -> None:
+    assert web.exposure_warning("127.0.0.1", None) is None
+    assert web.exposure_warning("0.0.0.0", [("a", "b")]) is None
+    warning = web.exposure_warning("0.0.0.0", None)
+    assert warning is not None and "without a login" in warning
+
+
+def test_logins_come_from_env_or_file(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_APP_USERNAME", "chair")
+    monkeypatch.setenv("ASSISTANT_APP_PASSWORD", "s3cret: with colon")
+    logins = tmp_path / "logins.txt"
+    logins.write_text("# delegates\n\nada:pw1\n", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_AUTH_FILE", str(logins))
+    assert web.load_auth(load_settings()) == [("chair", "s3cret: with colon"), ("ada", "pw1")]
+
+    monkeypatch.delenv("ASSISTANT_APP_PASSWORD")
+    with pytest.raises(AssistantError, match="both"):
+        web.load_auth(load_settings())
+    monkeypatch.delenv("ASSISTANT_APP_USERNAME")
+    logins.write_text("no separator here\n", encoding="utf-8")
+    with pytest.raises(AssistantError, match="line 1: expected username:password"):
+        web.load_auth(load_settings())
+    monkeypatch.setenv("ASSISTANT_AUTH_FILE", str(tmp_path / "missing.txt"))
+    with pytest.raises(AssistantError, match="Could not read the login file"):
+        web.load_auth(load_settings())
+    monkeypatch.delenv("ASSISTANT_AUTH_FILE")
+    assert web.load_auth(load_settings()) is None

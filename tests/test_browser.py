@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from assistant.answering import REFUSAL_TEXT
-from tests._app_fixtures import (  # noqa: F401 - fixtures
-    LOGIN,
-    Server,
-    app_server,
-    browser,
-    hostile_server,
-    login_server,
-    page,
-)
+
+if TYPE_CHECKING:
+    from tests._app_fixtures import Server
+
+pytest_plugins = ["tests._app_fixtures"]
 
 pytestmark = pytest.mark.slow
 
@@ -176,7 +173,7 @@ def test_copy_and_download_carry_the_sources(page: Any, app_server: Server) -> N
     )
     with page.expect_download(timeout=TIMEOUT) as info:
         download_button.click()
-    markdown = open(info.value.path(), encoding="utf-8").read()
+    markdown = Path(info.value.path()).read_text(encoding="utf-8")
     assert f"## 1. {FORUM}" in markdown
     assert "## References" in markdown
     assert "CC BY-NC-SA 3.0 IGO" in markdown
@@ -217,13 +214,15 @@ def test_login_is_required_when_configured(page: Any, login_server: Server) -> N
     page.goto(login_server.url)
     page.wait_for_selector("input[type=password]", timeout=TIMEOUT)
     assert page.locator("#question").count() == 0
-    page.locator("input[type=text]").first.fill(LOGIN[0])
+    assert login_server.login is not None
+    user, password = login_server.login
+    page.locator("input[type=text]").first.fill(user)
     page.locator("input[type=password]").fill("wrong password")
     page.locator("input[type=password]").press("Enter")
     page.wait_for_selector("text=Incorrect", timeout=TIMEOUT)
     assert page.locator("#question").count() == 0
-    page.locator("input[type=text]").first.fill(LOGIN[0])
-    page.locator("input[type=password]").fill(LOGIN[1])
+    page.locator("input[type=text]").first.fill(user)  # the failed attempt cleared it
+    page.locator("input[type=password]").fill(password)
     page.locator("input[type=password]").press("Enter")
     page.wait_for_selector("#question textarea", timeout=TIMEOUT)
     ask(page, FORUM)

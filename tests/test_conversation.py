@@ -1,0 +1,86 @@
+"""Follow-up questions rewritten into standalone ones from the previous question."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.conversation import standalone_question, subject_of
+
+FORUM = "When was the first World Local Production Forum held?"
+TASK_FORCE = "What is the Global Vaccine Production Hub Task Force?"
+REGIONAL = "What does local and regional manufacturing refer to?"
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "standalone"),
+    [
+        (
+            TASK_FORCE,
+            "and who leads it?",
+            "Who leads the Global Vaccine Production Hub Task Force?",
+        ),
+        (FORUM, "and where?", "Where was the first World Local Production Forum held?"),
+        (FORUM, "Where was it held?", "Where was the first World Local Production Forum held?"),
+        (REGIONAL, "why is it important?", "Why is local and regional manufacturing important?"),
+        (
+            REGIONAL,
+            "What are its benefits?",
+            "What are local and regional manufacturing's benefits?",
+        ),
+        (
+            "Who leads Korea's Global Vaccine Production Hub Task Force?",
+            "what about the WLPF?",
+            "Who leads the WLPF?",
+        ),
+        (
+            FORUM,
+            "and what were the key messages?",
+            "What were the key messages? (about the first World Local Production Forum)",
+        ),
+        (
+            FORUM,
+            "who organised this forum?",
+            "Who organised this forum? (about the first World Local Production Forum)",
+        ),
+        (
+            "What is local and regional manufacturing?",
+            "Is that the same as local production?",
+            "Is local and regional manufacturing the same as local production?",
+        ),
+    ],
+)
+def test_follow_ups_carry_the_previous_subject(
+    previous: str, follow_up: str, standalone: str
+) -> None:
+    rewrite = standalone_question(follow_up, previous)
+    assert rewrite.standalone == standalone
+    assert rewrite.changed
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many experts will Korea and the US each appoint per category?",
+        "What is the body that leads the Task Force?",  # "that" is a relative pronoun here
+        "Which country will host the next World Local Production Forum?",
+    ],
+)
+def test_new_questions_are_left_alone(question: str) -> None:
+    rewrite = standalone_question(question, TASK_FORCE)
+    assert rewrite.standalone == question
+    assert not rewrite.changed
+
+
+def test_first_question_and_rewrites_of_rewrites() -> None:
+    assert standalone_question("  and who leads it? ", None).standalone == "and who leads it?"
+    first = standalone_question("and what were the key messages?", FORUM).standalone
+    # The subject survives a second follow-up through the "(about ...)" note.
+    again = standalone_question("and who spoke?", first).standalone
+    assert again == "Who spoke? (about the first World Local Production Forum)"
+
+
+def test_subject_of_a_question() -> None:
+    assert subject_of(TASK_FORCE) == "the Global Vaccine Production Hub Task Force"
+    assert subject_of(FORUM) == "the first World Local Production Forum"
+    assert subject_of(REGIONAL) == "local and regional manufacturing"
+    assert subject_of("Why?") == ""
