@@ -16,6 +16,8 @@ REFUSAL_TEXT = (
     "The documents don't say. None of the passages answers this question; "
     "the closest ones are listed below in case they help."
 )
+# Weight of "the passage mentions the question's terms" against "the sentence answers it".
+PASSAGE_SHARE = 0.3
 _BULLET = re.compile(r"^[\s\-–—•*·○□◈>]+")
 
 
@@ -201,9 +203,15 @@ class ExtractiveAnswerer:
 
 
 def evidence_strength(question: Question, hits: Sequence[Hit]) -> float:
-    """0-1: how well the best sentence answers the question; halved when the question names
-    something no document mentions (a place, body or person the corpus never speaks of)."""
-    best = max((h.sentence_score for h in hits), default=0.0)
+    """0-1: how well the best sentence answers the question and how much of the question its
+    passage mentions at all; halved when the question names something no document mentions
+    (a place, body or person the corpus never speaks of)."""
+    # A near-miss ("the annual budget of the Secretariat") finds a sentence about its topic;
+    # what gives it away is the asked-for thing missing from the whole passage.
+    best = max(
+        (PASSAGE_SHARE * h.passage_coverage + (1 - PASSAGE_SHARE) * h.sentence_score for h in hits),
+        default=0.0,
+    )
     return best * (0.5 if question.unknown_names else 1.0)
 
 

@@ -22,7 +22,13 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"^\s*(how\s+(many|much)|what\s+(number|amount|percentage|share))\b", re.I)
-_WHEN = re.compile(r"^\s*(when|what\s+(date|year|day|month|time))\b|\bwhich\s+(year|date)\b", re.I)
+_WHEN = re.compile(r"^\s*when\b|\b(what|which)\s+(dates?|years?|days?|months?|time)\b", re.I)
+# "What is the WLPF?": the subject alone, short, with no "of" (that asks for an attribute).
+_DEFINE = re.compile(r"^\s*what\s+(is|are)\s+(?!.*\bof\b)((\S+\s+){0,6}\S+?)\s*\?*\s*$", re.I)
+_DEFINING = re.compile(
+    r"\b(is|are|was)\s+(a|an|the|one)\b|\b(refers?\s+to|means?|encompass(es)?|consists?\s+of)\b",
+    re.I,
+)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
 
 
@@ -32,14 +38,17 @@ class Question:
 
     text: str
     terms: tuple[str, ...]
-    wants: str | None  # "number", "date" or None
+    wants: str | None  # "number", "date", "definition" or None
     names: tuple[str, ...]  # capitalised words inside the question (places, people, bodies)
     unknown_names: tuple[str, ...] = ()  # names the corpus never mentions
 
     def satisfied_by(self, sentence: str) -> bool:
-        """True when the sentence holds the kind of answer asked for (a new number or date)."""
+        """True when the sentence holds the kind of answer asked for: a definition, or a
+        number or date that the question itself does not contain."""
         if self.wants is None:
             return True
+        if self.wants == "definition":
+            return bool(_DEFINING.search(sentence))
         pattern = _NUMBER if self.wants == "number" else _DATE
         asked = {m.group(0).lower() for m in pattern.finditer(self.text)}
         return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
@@ -47,6 +56,14 @@ class Question:
 
 def analyse(text: str) -> Question:
     """Terms, expected answer type and mentioned names of a question."""
-    wants = "number" if _HOW_MANY.search(text) else "date" if _WHEN.search(text) else None
+    wants = (
+        "number"
+        if _HOW_MANY.search(text)
+        else "date"
+        if _WHEN.search(text)
+        else "definition"
+        if _DEFINE.search(text)
+        else None
+    )
     names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text.strip())))
     return Question(text=text, terms=tuple(terms(text)), wants=wants, names=names)

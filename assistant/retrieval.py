@@ -15,6 +15,8 @@ from assistant.questions import Question, analyse
 from assistant.text import TermStats, terms, words
 
 CONTEXT_DISCOUNT = 0.9
+# An answer says something the question doesn't: at least this many terms of its own.
+NOVEL_TERMS = 1
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Hit:
     dense_score: float | None = None
     bm25_score: float | None = None
     coverage: float = 0.0  # best sentence's share of the question's terms
+    passage_coverage: float = 0.0  # the whole passage's (with its section heading) share
     best_sentence: int | None = None  # index into chunk.sentences
     sentence_scores: tuple[float, ...] = field(default=(), repr=False)
 
@@ -62,6 +65,7 @@ class Retriever:
         self.settings = settings
         chunk_terms = [terms(_search_text(c)) for c in index.chunks]
         self.stats = TermStats(chunk_terms)
+        self._chunk_terms = [frozenset(t) for t in chunk_terms]
         self._bm25 = bm25s.BM25()
         self._has_bm25 = any(chunk_terms)
         if self._has_bm25:
@@ -115,6 +119,7 @@ class Retriever:
                     dense_score=d_score,
                     bm25_score=b_score,
                     coverage=coverage,
+                    passage_coverage=self.stats.coverage(q.terms, self._chunk_terms[row]),
                     best_sentence=best,
                     sentence_scores=tuple(scores),
                 )
@@ -147,9 +152,9 @@ class Retriever:
         similarity = np.clip(self.index.chunk_sentence_vectors(row) @ vector, 0.0, 1.0)
         share = self.settings.sentence_dense_share
         scores = share * similarity + (1 - share) * coverage
-        if q.wants:
-            fits = np.array([q.satisfied_by(t) for t in chunk.sentence_texts()])
-            scores = np.where(fits, scores, scores * self.settings.type_penalty)
+        texts = chunk.sentence_texts()
+        fits = np.array([_can_answer(q, text, t) for text, t in zip(texts, cached, strict=True)])
+        scores = np.where(fits, scores, scores * self.settings.type_penalty)
         return float(coverage.max()), [float(x) for x in scores]
 
     def _rows_for(self, documents: Sequence[str] | None) -> list[int] | None:
@@ -178,6 +183,16 @@ class Retriever:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top]
+
+
+def _can_answer(q: Question, sentence: str, sentence_terms: list[str]) -> bool:
+    """False for a sentence that only restates the question (a heading, a question of its own)
+    or lacks the kind of answer asked for (a number, a date)."""
+    if sentence.rstrip(" <>*").endswith("?"):
+        return False
+    if len(set(sentence_terms) - set(q.terms)) < NOVEL_TERMS:
+        return False
+    return q.satisfied_by(sentence)
 
 
 def _search_text(chunk: Chunk) -> str:

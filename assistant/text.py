@@ -79,18 +79,36 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+# bm25s's list is Lucene's 33 words; questions also carry interrogatives, auxiliaries and
+# pronouns ("what", "does", "should") that would otherwise count as terms to be covered.
+_FUNCTION_WORDS = """
+about above after again against all am any because been before being below between both
+can could did do does doing down during each few from further had has have having he her here
+hers herself him himself his how i its itself just me more most my myself nor now off once only
+other our ours ourselves out over own same she should so some than them themselves those through
+too under until up very we were what when where which while who whom whose why would you your
+yours yourself yourselves shall may might must ought also
+"""
+
+
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN)
+    return frozenset(STOPWORDS_EN) | frozenset(_FUNCTION_WORDS.split())
 
 
 def terms(text: str) -> list[str]:
     """Stemmed content terms of a text, in order (stopwords and one-letter tokens dropped)."""
     stop = _stopwords()
+    tokens = _TOKEN.findall(text)
+    # An acronym is a name even when it spells a stopword ("WHO", "US"), unless the whole
+    # text is in capitals (a heading such as "REPORT OF THE FORUM").
+    shouting = sum(t.isupper() for t in tokens) > len(tokens) / 2
     words = [
-        _IRREGULAR.get(w, w) for w in _TOKEN.findall(text.lower()) if len(w) > 1 and w not in stop
+        _IRREGULAR.get(w.lower(), w.lower())
+        for w in tokens
+        if len(w) > 1 and (w.lower() not in stop or (w.isupper() and not shouting))
     ]
     return list(_stemmer().stemWords(words)) if words else []
 
