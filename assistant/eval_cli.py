@@ -7,10 +7,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
 from assistant.settings import CONFIG_ENV
+
+if TYPE_CHECKING:
+    from assistant.eval_compare import Threshold
+    from assistant.eval_configs import EvalConfig
+    from assistant.eval_gold import GoldItem
 
 THRESHOLD_FAILED = 3  # exit code when a --fail-under/--fail-over limit is broken (1: an error)
 
@@ -78,17 +83,9 @@ def add_eval_parser(sub: Any) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Run the evaluation; 0 when every threshold holds, 3 when one is broken."""
-    from assistant.eval_compare import (
-        check_thresholds,
-        compare,
-        load_results,
-        parse_threshold,
-    )
+    from assistant.eval_compare import load_results, parse_threshold
     from assistant.eval_configs import parse_configs
     from assistant.eval_gold import load_gold
-    from assistant.eval_report import summary_table, write_reports
-    from assistant.evaluation import run_evaluation
-    from assistant.settings import load_settings
 
     # Everything that can be wrong with the arguments is found before the models load.
     thresholds = [parse_threshold(t) for t in args.fail_under]
@@ -100,12 +97,32 @@ def run_eval(args: argparse.Namespace) -> int:
         os.environ[CONFIG_ENV] = str(args.settings)
     if args.threads < 0:
         raise AssistantError(f"--threads must be 0 or more; got {args.threads}")
-    if args.threads:
-        import torch
+    import torch
 
+    threads = torch.get_num_threads()
+    if args.threads:
         # Intra-op threads spin-wait: with other processes on the cores, one thread embeds
         # a question about 10x faster than two (measured: 35 ms against 490 ms).
         torch.set_num_threads(args.threads)
+    try:
+        return _run(args, gold, configs, named_baseline, thresholds, previous)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(
+    args: argparse.Namespace,
+    gold: list[GoldItem],
+    configs: list[EvalConfig],
+    named_baseline: bool,
+    thresholds: list[Threshold],
+    previous: dict[str, Any] | None,
+) -> int:
+    from assistant.eval_compare import check_thresholds, compare
+    from assistant.eval_report import summary_table, write_reports
+    from assistant.evaluation import run_evaluation
+    from assistant.settings import load_settings
+
     base = load_settings(index_dir=args.index, corpus_dir=args.corpus)
 
     def note(message: str) -> None:
@@ -132,8 +149,9 @@ def run_eval(args: argparse.Namespace) -> int:
         )
     print(f"Reports: {folder}", file=sys.stderr if args.json else sys.stdout)
     if previous is not None:
-        print(f"\nCompared with {args.compare}:")
-        print("\n".join(compare(previous, current)))
+        stream = sys.stderr if args.json else sys.stdout  # keep --json output parseable
+        print(f"\nCompared with {args.compare}:", file=stream)
+        print("\n".join(compare(previous, current)), file=stream)
     problems, passes = check_thresholds(thresholds, current)
     for line in passes:
         print(f"ok: {line}", file=sys.stderr)

@@ -98,10 +98,11 @@ def markdown_report(run: Any) -> str:
         "",
     ]
     for r in run.results:
-        overrides = ", ".join(f"{k}={v}" for k, v in r.overrides.items()) or "default settings"
+        overrides = ", ".join(f"{k}={v}" for k, v in r.overrides.items())
+        what = "; ".join(x for x in (r.description, overrides) if x) or "default settings"
         lines.append(
-            f"- **{r.name}**: {r.description or overrides} ({overrides}; set-up "
-            f"{r.setup_seconds:.1f} s, questions {r.run_seconds:.1f} s)"
+            f"- **{r.name}**: {what} (set-up {r.setup_seconds:.1f} s, "
+            f"questions {r.run_seconds:.1f} s)"
         )
     for r in run.results:
         failed = [rec for rec in r.records if rec.failures]
@@ -173,9 +174,9 @@ def write_chart(results: list[ConfigResult], path: Path) -> None:
         )
     quality.set_xticks([j + 0.4 - width / 2 for j in range(len(CHART_METRICS))])
     quality.set_xticklabels(CHART_METRICS, rotation=30, ha="right")
-    quality.set_ylim(0, 1.05)
+    quality.set_ylim(0, 1.3)  # headroom for the legend above the bars
     quality.set_title("Quality (higher is better)")
-    quality.legend(fontsize=8, loc="lower left")
+    quality.legend(fontsize=8, loc="upper center", ncol=min(len(results), 4))
     speed.set_xticks(range(len(results)))
     speed.set_xticklabels([r.name for r in results], rotation=30, ha="right")
     speed.set_title("Latency ms (median, bar to p95)")
