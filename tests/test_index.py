@@ -42,6 +42,10 @@ class CountingEmbedder:
         self.embedded += len(texts)
         return self.inner.embed_documents(texts)
 
+    def embed_passages(self, texts, spans):
+        self.embedded += len(texts)
+        return self.inner.embed_passages(texts, spans)
+
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
@@ -96,9 +100,9 @@ def test_only_changed_documents_are_re_embedded(tmp_path, corpus, embedder, chun
     assert report.added == ["new.md"]
     fresh = [c for c in updated.chunks if c.doc_id in {"001_5829bbf4eab410c7.txt", "new.md"}]
     assert report.chunks_embedded == len(fresh)
-    # Only those passages, and their distinct sentences, went through the model.
-    sentences = {s for c in fresh for s in c.sentence_texts()}
-    assert counting.embedded == len(fresh) + len(sentences)
+    # Only those passages went through the model, once each: sentence vectors are pooled
+    # from the same forward pass.
+    assert counting.embedded == len(fresh)
     assert not any(c.doc_id.startswith("002") for c in updated.chunks)
     # The untouched WHO document keeps its chunks and vectors.
     who = [c.chunk_id for c in updated.chunks if c.doc_id.startswith("000")]
@@ -176,8 +180,67 @@ def test_a_failed_write_leaves_the_previous_index(tmp_path, corpus, embedder, ch
         def embed_documents(self, texts):
             raise RuntimeError("power cut")
 
+        def embed_passages(self, texts, spans):
+            raise RuntimeError("power cut")
+
     with pytest.raises(RuntimeError):
         sync_index(corpus, tmp_path / "index", Exploding(embedder), chunking)
     still = read_index(tmp_path / "index")
     assert still.version == index.version and len(still.chunks) == len(index.chunks)
     assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_sentence_vectors_are_pooled_from_the_passage_pass(tmp_path, corpus, embedder, chunking):
+    index, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    assert index.manifest["sentence_vectors"] == "in-passage"
+    row = next(r for r, c in enumerate(index.chunks) if len(c.sentences) >= 3)
+    chunk = index.chunks[row]
+    # Independently: sentence-transformers' own token embeddings of the passage, averaged over
+    # the tokens whose characters fall inside each sentence.
+    tokens = embedder.model.encode([chunk.text], output_value="token_embeddings")[0]
+    tokens = np.asarray(tokens, dtype=np.float32)
+    offsets = embedder.model.tokenizer(chunk.text, return_offsets_mapping=True)["offset_mapping"]
+    assert len(offsets) == len(tokens)
+    for i, (a, b) in enumerate(chunk.sentences):
+        inside = [t for t, (s, e) in enumerate(offsets) if e > s and s >= a and e <= b]
+        expected = tokens[inside].mean(axis=0)
+        expected /= np.linalg.norm(expected)
+        np.testing.assert_allclose(index.chunk_sentence_vectors(row)[i], expected, atol=2e-3)
+    # The passage vector is still the model's ordinary sentence embedding of the whole text.
+    np.testing.assert_allclose(
+        index.vectors()[row], embedder.embed_documents([chunk.text])[0], atol=1e-5
+    )
+
+
+def test_large_corpora_get_an_approximate_index(tmp_path, corpus, embedder, chunking):
+    from assistant.ann import AnnSettings
+
+    exact, _ = sync_index(corpus, tmp_path / "exact", embedder, chunking)
+    approx, _ = sync_index(
+        corpus, tmp_path / "approx", embedder, chunking, ann=AnnSettings(exact_below=10)
+    )
+    assert exact.kind == "flat" and exact.manifest["vector_index"] == "flat"
+    assert approx.kind == "hnsw" and read_index(tmp_path / "approx").kind == "hnsw"
+    assert len(approx.chunks) > 10
+    question = embedder.embed_query("Who leads the vaccine hub task force?")
+    assert approx.search(question, 5)[0] == exact.search(question, 5)[0]
+    # A document filter scores that document's rows exactly.
+    rows = approx.rows_by_doc["001_5829bbf4eab410c7.txt"]
+    ids, scores = approx.search(question, 3, rows)
+    assert ids == exact.search(question, 3, rows)[0]
+    assert set(ids) <= set(rows) and scores == sorted(scores, reverse=True)
+
+
+def test_changing_the_ann_settings_only_reshapes_the_index(tmp_path, corpus, embedder, chunking):
+    from assistant.ann import AnnSettings
+
+    sync_index(corpus, tmp_path / "index", embedder, chunking)
+    counting = CountingEmbedder(embedder)
+    (corpus / "extra.txt").write_text("A note on sterile fill-finish lines in regional hubs.")
+    second, report = sync_index(
+        corpus, tmp_path / "index", counting, chunking, ann=AnnSettings(exact_below=10)
+    )
+    assert report.added == ["extra.txt"] and counting.embedded == report.chunks_embedded
+    assert second.kind == "hnsw"
+    with pytest.raises(TypeError):
+        sync_index(corpus, tmp_path / "index", embedder, chunking, ann={"kind": "hnsw"})

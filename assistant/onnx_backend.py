@@ -1,0 +1,134 @@
+"""ONNX Runtime for the embedding model: exported locally from the bundled weights, never fetched.
+
+sentence-transformers' own ``backend="onnx"`` needs optimum-onnx, whose only release pins
+transformers<4.58 while sentence-transformers 6 needs transformers 5; so the encoder (a BertModel)
+is exported here with ``torch.onnx.export`` and, for ``onnx-int8``, quantized with ONNX Runtime's
+dynamic int8 quantization. Exports are cached in a folder keyed by the model's weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import SettingsError
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+OPSET = 17
+
+
+def default_cache_dir() -> Path:
+    """Where exported models live: $ASSISTANT_ONNX_CACHE, else the user's cache folder."""
+    env = os.environ.get("ASSISTANT_ONNX_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "local-production-assistant" / "onnx"
+
+
+def _weights_key(model_path: str) -> str:
+    """A short hash of the model folder's weight files, so a changed model is re-exported."""
+    digest = hashlib.sha256(model_path.encode())
+    folder = Path(model_path)
+    for f in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        stat = f.stat()
+        digest.update(f"{f.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def exported_model(auto_model: Any, model_path: str, quantize: bool, cache_dir: Path) -> Path:
+    """The .onnx file of the encoder (int8 if quantize), exporting it once if it is missing."""
+    folder = cache_dir / _weights_key(model_path)
+    fp32 = folder / "model.onnx"
+    int8 = folder / "model-int8.onnx"
+    if not fp32.exists():
+        _export(auto_model, fp32)
+    if quantize and not int8.exists():
+        _quantize(fp32, int8)
+    return int8 if quantize else fp32
+
+
+def _export(auto_model: Any, target: Path) -> None:
+    import torch
+
+    class _Encoder(torch.nn.Module):
+        # transformers 5 takes keyword arguments only; ONNX export passes positionals.
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, ids: Any, mask: Any, types: Any) -> Any:
+            return self.model(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
+
+    sample = torch.ones((1, 8), dtype=torch.long)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Encoder(auto_model).eval(),
+                (sample, sample, torch.zeros_like(sample)),
+                str(tmp),
+                dynamo=False,  # the TorchScript exporter needs no onnxscript
+                input_names=list(INPUTS),
+                output_names=["last_hidden_state"],
+                dynamic_axes=axes,
+                opset_version=OPSET,
+            )
+        os.replace(tmp, target)  # a crash never leaves a half-written model in the cache
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        raise SettingsError(f"Could not export the embedding model to ONNX: {exc}") from None
+
+
+def _quantize(source: Path, target: Path) -> None:
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
+    logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing" advice on stderr
+    try:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
+        os.replace(tmp, target)
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        raise SettingsError(f"Could not quantize the ONNX embedding model: {exc}") from None
+
+
+class OnnxEncoder:
+    """Runs the exported encoder: token ids in, last hidden states out (numpy)."""
+
+    def __init__(self, model_file: Path, threads: int | None = None) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise SettingsError(
+                "The ONNX embedding backend needs onnxruntime: pip install onnxruntime onnx"
+            ) from None
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or 0  # 0: one per core
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(model_file), options, providers=["CPUExecutionProvider"]
+        )
+
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        """Token vectors, shape (batch, tokens, dimension), float32."""
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        out: np.ndarray = self.session.run(["last_hidden_state"], feeds)[0]
+        return out
+
+
+def clear_cache(cache_dir: Path) -> None:
+    """Remove every exported model (they are re-exported on next use)."""
+    shutil.rmtree(cache_dir, ignore_errors=True)

@@ -1,0 +1,91 @@
+"""Warm query latency per stage and end to end, against the stock LangChain FAISS retriever."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import stock
+from bench.common import CORPUS, embedder, gold_questions, summary_ms
+
+
+def run(questions: int, rounds: int = 1) -> dict[str, Any]:
+    """Per-stage and end-to-end median/p95 over the gold questions, ours and LangChain's."""
+    from assistant.api import Assistant
+
+    model = embedder("torch")
+    asked = gold_questions()[:questions]
+    stages: dict[str, list[float]] = {
+        k: [] for k in ("analyse", "embed", "faiss", "bm25", "fusion", "answer")
+    }
+    ask_new: list[float] = []
+    ask_repeated: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = Assistant.open(index_dir=Path(tmp) / "index", corpus_dir=CORPUS, embedder=model)
+        r = bot.retriever
+        bot.ask("warm-up question about vaccine production")
+        candidates = bot.settings.candidates
+        for _ in range(rounds):
+            for text in asked:
+                t0 = time.perf_counter()
+                q = r.analyse(text)
+                t1 = time.perf_counter()
+                vector = model.embed_documents([q.text])[0]  # uncached, as for a new question
+                t2 = time.perf_counter()
+                bot.index.search(vector, candidates)
+                t3 = time.perf_counter()
+                bm25 = getattr(r, "_bm25_search", None)
+                if bm25 is not None:
+                    bm25(list(q.terms), candidates, None)
+                t4 = time.perf_counter()
+                model.embed_query(q.text)  # now cached: search below costs no embedding
+                t5 = time.perf_counter()
+                hits = r.search(q, max(5, bot.settings.top_k))
+                t6 = time.perf_counter()
+                bot.answerer.answer(q, hits, bot.sources)
+                t7 = time.perf_counter()
+                stages["analyse"].append(t1 - t0)
+                stages["embed"].append(t2 - t1)
+                stages["faiss"].append(t3 - t2)
+                stages["bm25"].append(t4 - t3)
+                # Search minus its FAISS and BM25 parts: fusion and sentence scoring.
+                stages["fusion"].append(max(0.0, (t6 - t5) - (t3 - t2) - (t4 - t3)))
+                stages["answer"].append(t7 - t6)
+            for text in asked:
+                model._cache.clear()  # a question never seen: embedding included
+                t0 = time.perf_counter()
+                bot.ask(text)
+                ask_new.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                bot.ask(text)  # the same question again: embedding from the LRU cache
+                ask_repeated.append(time.perf_counter() - t0)
+        cached, bound = model.cache_info()
+        out: dict[str, Any] = {
+            "questions": len(asked),
+            "passages": len(bot.index.chunks),
+            "stages": {name: summary_ms(v) for name, v in stages.items()},
+            "ask_new_question": summary_ms(ask_new),
+            "ask_repeated_question": summary_ms(ask_repeated),
+            "embedding_cache": {"entries": cached, "bound": bound},
+        }
+    reason = stock.available()
+    if reason:
+        out["langchain_skipped"] = reason
+        return out
+    lc_times: list[float] = []
+    with tempfile.TemporaryDirectory():
+        store, chunks = stock.ingest(CORPUS, stock.embeddings())
+        store.similarity_search("warm-up question about vaccine production", k=4)
+        for _ in range(rounds):
+            for text in asked:
+                t0 = time.perf_counter()
+                store.similarity_search(text, k=4)
+                lc_times.append(time.perf_counter() - t0)
+    out["langchain_similarity_search_k4"] = {**summary_ms(lc_times), "chunks": chunks}
+    lc_median = out["langchain_similarity_search_k4"]["median_ms"]
+    out["ask_new_over_langchain_retrieval"] = (
+        round(out["ask_new_question"]["median_ms"] / lc_median, 3) if lc_median else None
+    )
+    return out
