@@ -10,6 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# "Korean"/"African"/"Indian" ask about Korea, Africa, India: fold the adjective into the place.
+_DEMONYM = re.compile(r"^(\w{3,}[eic])an$")
 
 # Snowball stems regular forms only; questions ask "who leads" where documents say "led by".
 _IRREGULAR = {
@@ -110,7 +112,7 @@ def terms(text: str) -> list[str]:
         for w in tokens
         if len(w) > 1 and (w.lower() not in stop or (w.isupper() and not shouting))
     ]
-    return list(_stemmer().stemWords(words)) if words else []
+    return [_DEMONYM.sub(r"\1a", t) for t in _stemmer().stemWords(words)] if words else []
 
 
 def words(text: str) -> list[str]:
