@@ -398,6 +398,10 @@ def build_app(
             [chatbot, turns, question, download],
             api_visibility="private",
         )
+        # The chat's own bin icon clears the view; the session's turns must go with it.
+        chatbot.clear(
+            new_conversation, None, [chatbot, turns, question, download], api_visibility="private"
+        )
         gr.api(ask, api_name="ask", concurrency_limit=limit, concurrency_id=CONCURRENCY_ID)
         gr.api(search, api_name="search", concurrency_limit=limit, concurrency_id=CONCURRENCY_ID)
         if background is not None:

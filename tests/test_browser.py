@@ -99,6 +99,13 @@ def test_follow_up_is_rewritten_and_shown(page: Any, app_server: Server) -> None
     assert "Who leads the Global Vaccine Production Hub Task Force?" in note
     assert "Minister of Health and Welfare" in page.locator("#chat .answer-text").last.inner_text()
 
+    # The chat's bin icon starts over: the next follow-up has nothing to refer to.
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function("document.querySelectorAll('#chat .answer').length === 0")
+    ask(page, "and who leads it?")
+    assert page.locator("#chat .rewrite").count() == 0
+    assert page.locator("#chat .question").count() == 1
+
 
 def test_find_passages_mode_lists_ranked_passages(page: Any, app_server: Server) -> None:
     open_app(page, app_server)
