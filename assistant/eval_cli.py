@@ -49,6 +49,9 @@ def add_eval_parser(sub: Any) -> None:
         help="configurations to compare (default: hybrid,dense,bm25,chunks96,chunks224)",
     )
     p.add_argument("--no-baseline", action="store_true", help="leave out the LangChain row")
+    p.add_argument(
+        "--rebuild", action="store_true", help="re-embed every configuration's index first"
+    )
     p.add_argument("--corpus", type=Path, help="corpus folder (default: corpus)")
     p.add_argument("--index", type=Path, help="index folder (default: index)")
     p.add_argument("--settings", type=Path, help="settings TOML file (default: assistant.toml)")
@@ -136,6 +139,7 @@ def _run(
         baseline=named_baseline or not args.no_baseline,
         gold_path=str(args.gold),
         progress=not args.quiet,
+        rebuild=args.rebuild,
         note=note,
     )
     folder = write_reports(run, args.out)

@@ -119,6 +119,7 @@ def open_config(
     embedder: Embedder,
     progress: Progress | None = None,
     opened: dict[Path, Assistant] | None = None,
+    rebuild: bool = False,
 ) -> AssistantSystem:
     """An Assistant for the configuration, building its own index when chunking differs;
     `opened` shares one index between configurations that only change retrieval or answers."""
@@ -133,7 +134,7 @@ def open_config(
         bot = Assistant(shared.index, fresh, settings, answerer, shared.report)
     else:
         bot = Assistant.open(
-            settings=settings, embedder=fresh, answerer=answerer, progress=progress
+            settings=settings, embedder=fresh, answerer=answerer, rebuild=rebuild, progress=progress
         )
         opened[index_dir] = bot
     return AssistantSystem(config.name, bot, config.description, dict(config.overrides))

@@ -72,6 +72,7 @@ def run_evaluation(
     embedder: Embedder | None = None,
     gold_path: str = "",
     progress: bool = True,
+    rebuild: bool = False,
     note: Callable[[str], None] = lambda message: None,
 ) -> EvalRun:
     """Score every configuration (and the baseline) on the gold set, side by side."""
@@ -89,7 +90,10 @@ def run_evaluation(
         if config.index_dir(base) not in opened and config.index_dir(base) != Path(base.index_dir):
             note(f"{config.name}: building or updating its index in {config.index_dir(base)}")
         systems.append(
-            (open_config(config, base, embedder, opened=opened), time.perf_counter() - t0)
+            (
+                open_config(config, base, embedder, opened=opened, rebuild=rebuild),
+                time.perf_counter() - t0,
+            )
         )
     if baseline:
         from assistant.eval_baseline import LangChainBaseline
