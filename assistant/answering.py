@@ -11,11 +11,17 @@ from assistant.chunking import place_label
 from assistant.documents import Source
 from assistant.questions import Question, analyse
 from assistant.retrieval import Hit
+from assistant.text import terms
 
 REFUSAL_TEXT = (
     "The documents don't say. None of the passages answers this question; "
     "the closest ones are listed below in case they help."
 )
+# A further sentence must score this share of the best one: nearly as good from the same
+# passage, or at least a fair answer to a part of the question the others leave open.
+NEARLY = 0.85
+SECOND_PART = 0.6
+OPEN_PART_TERMS = 2  # question terms a further sentence must add ("..., and who leads it?")
 # Weight of "the passage mentions the question's terms" against "the sentence answers it".
 PASSAGE_SHARE = 0.3
 _BULLET = re.compile(r"^[\s\-–—•*·○□◈>]+")
@@ -148,7 +154,7 @@ class ExtractiveAnswerer:
         confidence = evidence_strength(q, hits[: self.passages])
         if not hits or confidence < self.refusal_threshold:
             return Answer(q.text, REFUSAL_TEXT, [], True, hits, confidence, self.name)
-        chosen = self._choose(hits[: self.passages])
+        chosen = self._choose(q, hits[: self.passages])
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         pieces: list[str] = []
@@ -178,8 +184,9 @@ class ExtractiveAnswerer:
             pieces.append(f"{_end_sentence(sentence)} [{numbers[chunk.chunk_id]}]")
         return Answer(q.text, " ".join(pieces), citations, False, hits, confidence, self.name)
 
-    def _choose(self, hits: list[Hit]) -> list[_Candidate]:
-        """The best sentence, then others nearly as good (a list's items, a second part)."""
+    def _choose(self, q: Question, hits: list[Hit]) -> list[_Candidate]:
+        """The best sentence, then others nearly as good from its passage (a list's items),
+        or from another passage when they answer a part of the question it leaves open."""
         candidates = [
             _Candidate(rank, i, cov * (1.0 - 0.05 * rank), text)
             for rank, hit in enumerate(hits)
@@ -194,11 +201,20 @@ class ExtractiveAnswerer:
         best = candidates[0]
         chosen = [best]
         chosen.extend(_continuation(hits[best.hit_rank], best))
+        covered = set().union(*(_context_terms(hits[c.hit_rank], c.sentence) for c in chosen))
         for cand in candidates[1:]:
             if len(chosen) >= self.max_sentences:
                 break
-            if cand.score >= 0.85 * best.score and not _same(cand, chosen):
+            if _same(cand, chosen) or cand.score < SECOND_PART * best.score:
+                continue
+            adds = (set(q.terms) - covered) & _context_terms(hits[cand.hit_rank], cand.sentence)
+            # Another passage earns a citation only by answering what is still open; a sentence
+            # that repeats the answer from elsewhere is noise beside it.
+            if len(adds) >= OPEN_PART_TERMS or (
+                cand.hit_rank == best.hit_rank and cand.score >= NEARLY * best.score
+            ):
                 chosen.append(cand)
+                covered |= adds
         return chosen[: self.max_sentences]
 
 
@@ -213,6 +229,12 @@ def evidence_strength(question: Question, hits: Sequence[Hit]) -> float:
         default=0.0,
     )
     return best * (0.5 if question.unknown_names else 1.0)
+
+
+def _context_terms(hit: Hit, sentence: int) -> set[str]:
+    # What a sentence says includes the one before it ("It is led by ..."), as in retrieval.
+    texts = hit.chunk.sentence_texts()
+    return set(terms(texts[sentence])) | (set(terms(texts[sentence - 1])) if sentence else set())
 
 
 def _continuation(hit: Hit, best: _Candidate) -> list[_Candidate]:
