@@ -630,7 +630,7 @@ def turn_messages(turn: Turn, number: int) -> list[dict[str, Any]]:
     messages.append(
         _assistant(
             f'<div class="answer" id="answer-{number}">{_rewrite_note(turn)}'
-            f'<div class="answer-text">{text}</div>{copy}</div>'
+            f'<div class="answer-text">{text}</div>{_fallback_note(answer)}{copy}</div>'
         )
     )
     # Plain messages, not collapsible "thoughts": the evidence is always in view.
@@ -756,6 +756,13 @@ def _assistant(content: str) -> dict[str, Any]:
 
 def _notice(text: str) -> dict[str, Any]:
     return _assistant(_block("notice", text))
+
+
+def _fallback_note(answer: Answer) -> str:
+    # A generated answer that failed its checks falls back to quotes: say why, plainly.
+    if not answer.fallback:
+        return ""
+    return f'<div class="notice fallback">{_escape(answer.fallback)}</div>'
 
 
 def _rewrite_note(turn: Turn) -> str:

@@ -15,7 +15,7 @@ from assistant.answering import Answer
 from assistant.api import Assistant
 
 # One piece per cited sentence: "... text [1]" (an extractive answer is built that way).
-_PIECE = re.compile(r".+?(?:\[\d+\]|$)(?:\s+|$)", re.S)
+_PIECE = re.compile(r".*?(?:\[\d+\][.,;:]?\s*|$)", re.S)
 
 
 def stream_answer(
