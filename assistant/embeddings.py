@@ -85,7 +85,12 @@ def resolve_model_path(name: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """sentence-transformers model on the CPU (or another torch device), loaded once."""
+    """A sentence-transformers model, run by torch or by ONNX Runtime, loaded once.
+
+    With an ONNX backend and the export already cached, neither torch nor sentence-transformers
+    is imported (they take most of a cold start): the tokenizer comes from the model folder's
+    tokenizer.json and ONNX Runtime runs the encoder.
+    """
 
     def __init__(
         self,
@@ -93,7 +98,7 @@ class SentenceTransformerEmbedder:
         device: str = "cpu",
         batch_size: int = 32,
         cache_size: int = 1024,
-        backend: str = "torch",
+        backend: str = "onnx",
         onnx_cache_dir: Path | None = None,
     ) -> None:
         if batch_size < 1:
@@ -105,9 +110,14 @@ class SentenceTransformerEmbedder:
         self._device = device
         self._batch_size = batch_size
         self.backend = backend
-        self._model = self._load()
+        self._model: SentenceTransformer | None = None
         self._onnx: Any = None
-        if backend != "torch":
+        self._files: Any = None  # onnx_backend.ModelFiles when torch is not needed
+        self._tokenizer: Any = None  # tokenizers.Tokenizer: truncating, with special tokens
+        self._counter: Any = None  # tokenizers.Tokenizer: no truncation (for counting)
+        if backend == "torch":
+            self._model = self._load()
+        else:
             self._onnx = self._load_onnx(onnx_cache_dir)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -129,21 +139,31 @@ class SentenceTransformerEmbedder:
             ) from None
 
     def _load_onnx(self, cache_dir: Path | None) -> Any:
-        from assistant.onnx_backend import OnnxEncoder, default_cache_dir, exported_model
+        from assistant import onnx_backend as ob
 
-        pooling = getattr(self._model[1], "pooling_mode_mean_tokens", None)
-        if len(self._model) < 2 or pooling is False:
-            raise SettingsError(f"The ONNX backend needs a mean-pooling model ({self._name})")
-        model_file = exported_model(
-            self._auto_model(),
-            self._path,
-            quantize=self.backend == "onnx-int8",
-            cache_dir=cache_dir or default_cache_dir(),
-        )
-        return OnnxEncoder(model_file)
+        quantize = self.backend == "onnx-int8"
+        cache_dir = cache_dir or ob.default_cache_dir()
+        files = ob.read_model_folder(self._path) if Path(self._path).is_dir() else None
+        if files is None:
+            raise SettingsError(
+                f"The ONNX backend needs a local mean-pooling model folder; '{self._name}' is "
+                "not one. Set embedding_backend = 'torch'."
+            )
+        model_file = ob.cached_export(self._path, quantize, cache_dir)
+        if model_file is None:  # first use on this machine: export with torch, once
+            model_file = ob.exported_model(
+                self.model[0].auto_model, self._path, quantize, cache_dir
+            )
+        from tokenizers import Tokenizer
 
-    def _auto_model(self) -> Any:
-        return self._model[0].auto_model
+        self._files = files
+        self._counter = Tokenizer.from_file(str(files.tokenizer_file))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        self._tokenizer = Tokenizer.from_file(str(files.tokenizer_file))
+        self._tokenizer.enable_truncation(files.max_seq_length)
+        self._tokenizer.no_padding()
+        return ob.OnnxEncoder(model_file)
 
     @property
     def name(self) -> str:
@@ -157,21 +177,27 @@ class SentenceTransformerEmbedder:
 
     @property
     def model(self) -> SentenceTransformer:
-        """The underlying sentence-transformers model (for benchmarks and adapters)."""
+        """The sentence-transformers model (loaded on first use with an ONNX backend)."""
+        if self._model is None:
+            self._model = self._load()
         return self._model
 
     @property
     def dimension(self) -> int:
         """Length of each vector."""
-        getter = getattr(self._model, "get_embedding_dimension", None)  # sentence-transformers 6
-        dim = getter() if getter else self._model.get_sentence_embedding_dimension()
+        if self._files is not None:
+            return int(self._files.dimension)
+        getter = getattr(self.model, "get_embedding_dimension", None)  # sentence-transformers 6
+        dim = getter() if getter else self.model.get_sentence_embedding_dimension()
         assert dim is not None
         return int(dim)
 
     @property
     def max_tokens(self) -> int:
         """Longest input the model reads, special tokens included."""
-        length = self._model.max_seq_length
+        if self._files is not None:
+            return int(self._files.max_seq_length)
+        length = self.model.max_seq_length
         if length is None:
             raise SettingsError(f"Model {self._name} does not state its maximum input length")
         return int(length)
@@ -181,7 +207,11 @@ class SentenceTransformerEmbedder:
         if not texts:
             return []
         with self._lock:  # fast tokenizers fail with "Already borrowed" when shared
-            encoded = self._model.tokenizer(
+            if self._counter is not None:
+                return [
+                    len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=False)
+                ]
+            encoded = self.model.tokenizer(
                 list(texts), add_special_tokens=False, return_attention_mask=False
             )
         return [len(ids) for ids in encoded["input_ids"]]
@@ -193,7 +223,7 @@ class SentenceTransformerEmbedder:
         if self.backend != "torch":
             return self.embed_passages(texts, [[] for _ in texts])[0]
         with self._lock:
-            vectors = self._model.encode(
+            vectors = self.model.encode(
                 list(texts),
                 batch_size=self._batch_size,
                 normalize_embeddings=True,
@@ -219,16 +249,7 @@ class SentenceTransformerEmbedder:
         if not n:
             return vectors, sentences
         with self._lock:
-            encoded = self._model.tokenizer(
-                list(texts),
-                truncation=True,
-                max_length=self.max_tokens,
-                return_offsets_mapping=True,
-                return_attention_mask=False,
-                return_token_type_ids=False,
-            )
-            ids_all = encoded["input_ids"]
-            offsets_all = encoded["offset_mapping"]
+            ids_all, offsets_all = self._tokenize(texts)
             # Longest first, like sentence-transformers: batches of similar length pad little.
             order = sorted(range(n), key=lambda i: -len(ids_all[i]))
             for start in range(0, n, self._batch_size):
@@ -251,18 +272,36 @@ class SentenceTransformerEmbedder:
                         )
         return vectors, sentences
 
+    def _tokenize(
+        self, texts: Sequence[str]
+    ) -> tuple[list[list[int]], list[list[tuple[int, int]]]]:
+        """Token ids (special tokens included, truncated) and character offsets per text."""
+        if self._tokenizer is not None:
+            encodings = self._tokenizer.encode_batch(list(texts))
+            return [e.ids for e in encodings], [e.offsets for e in encodings]
+        encoded = self.model.tokenizer(
+            list(texts),
+            truncation=True,
+            max_length=self.max_tokens,
+            return_offsets_mapping=True,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+        )
+        return encoded["input_ids"], encoded["offset_mapping"]
+
     def _hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         types = np.zeros_like(ids)
         if self._onnx is not None:
             return np.asarray(self._onnx.hidden_states(ids, mask, types), dtype=np.float32)
         import torch
 
-        device = self._model.device
+        model = self.model
+        encoder: Any = model[0].auto_model
         with torch.inference_mode():
-            out = self._auto_model()(
-                input_ids=torch.from_numpy(ids).to(device),
-                attention_mask=torch.from_numpy(mask).to(device),
-                token_type_ids=torch.from_numpy(types).to(device),
+            out = encoder(
+                input_ids=torch.from_numpy(ids).to(model.device),
+                attention_mask=torch.from_numpy(mask).to(model.device),
+                token_type_ids=torch.from_numpy(types).to(model.device),
             )
         return np.asarray(out[0].float().cpu().numpy(), dtype=np.float32)
 

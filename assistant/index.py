@@ -340,16 +340,13 @@ def _update(
 
     kept_ids = list(report.unchanged)
     old_vectors = previous.vectors() if previous and kept_ids else None
-    chunks: list[Chunk] = []
-    parts: list[np.ndarray] = []
-    sentence_parts: list[np.ndarray] = []
+    # One entry per passage: (chunk, its vector, its sentences' vectors).
+    rows: list[tuple[Chunk, np.ndarray, np.ndarray]] = []
     doc_meta: dict[str, dict[str, Any]] = {}
     for doc_id in kept_ids:
         assert previous is not None and old_vectors is not None
-        rows = old_rows.get(doc_id, [])
-        chunks.extend(previous.chunks[r] for r in rows)
-        parts.append(old_vectors[rows])
-        sentence_parts.extend(previous.chunk_sentence_vectors(r) for r in rows)
+        for r in old_rows.get(doc_id, []):
+            rows.append((previous.chunks[r], old_vectors[r], previous.chunk_sentence_vectors(r)))
         doc_meta[doc_id] = old_docs[doc_id]
 
     fresh: list[Chunk] = []
@@ -365,23 +362,32 @@ def _update(
     progress("chunking", len(new_docs), len(new_docs))
     if supports_passages(embedder):
         fresh_vectors, fresh_sentences = _embed_passages(embedder, fresh, progress)
-        parts.append(fresh_vectors)
-        sentence_parts.extend(v for v in fresh_sentences if len(v))
     else:
-        parts.append(_embed(embedder, [c.text for c in fresh], progress))
+        fresh_vectors = _embed(embedder, [c.text for c in fresh], progress)
         # Overlapping chunks repeat sentences: embed each distinct sentence once.
         distinct = list(dict.fromkeys(s for c in fresh for s in c.sentence_texts()))
         by_text = dict(
             zip(distinct, _embed(embedder, distinct, progress, "sentences"), strict=True)
         )
-        sentence_parts.extend(
-            np.stack([by_text[s] for s in c.sentence_texts()]) for c in fresh if c.sentences
-        )
-    chunks.extend(fresh)
+        fresh_sentences = [
+            np.stack([by_text[s] for s in c.sentence_texts()])
+            if c.sentences
+            else np.zeros((0, embedder.dimension), np.float32)
+            for c in fresh
+        ]
+    rows.extend(zip(fresh, fresh_vectors, fresh_sentences, strict=True))
     report.chunks_embedded = len(fresh)
-    empty = np.zeros((0, embedder.dimension), np.float32)
-    vectors = np.concatenate(parts) if parts else empty
-    sentence_vectors = np.concatenate(sentence_parts) if sentence_parts else empty
+    # Rows in corpus order, as a full rebuild lays them out: an update then gives the very
+    # same index (ties between equal scores break the same way).
+    position = {d.doc_id: i for i, d in enumerate(corpus.documents)}
+    rows.sort(key=lambda row: (position.get(row[0].doc_id, len(position)), row[0].doc_id))
+    chunks = [row[0] for row in rows]
+    dim = embedder.dimension
+    vectors = np.stack([row[1] for row in rows]) if rows else np.zeros((0, dim), np.float32)
+    with_sentences = [row[2] for row in rows if len(row[2])]
+    sentence_vectors = (
+        np.concatenate(with_sentences) if with_sentences else np.zeros((0, dim), np.float32)
+    )
 
     manifest: dict[str, Any] = {
         **expected_settings(embedder, chunking),

@@ -39,6 +39,30 @@ class Settings(BaseSettings):
     )
     embedding_device: str = Field(default="cpu", description="torch device for embeddings.")
     embedding_batch_size: int = Field(default=32, ge=1, description="Passages per encode batch.")
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="onnx",
+        description=(
+            "How the model runs: torch (sentence-transformers), onnx (the same model exported "
+            "locally and run by ONNX Runtime: same vectors, ~2x faster on CPU) or onnx-int8 "
+            "(quantized: faster still, slightly lower quality). See bench/README.md."
+        ),
+    )
+
+    # Vector index (assistant/ann.py): exact below a size, approximate above it.
+    exact_search_below: int = Field(
+        default=20_000, ge=1, description="Passages below which search is exact (IndexFlatIP)."
+    )
+    vector_index: Literal["ivf", "hnsw"] = Field(
+        default="ivf", description="Approximate index used from exact_search_below passages on."
+    )
+    ivf_lists: int = Field(default=0, ge=0, description="IVF cells; 0 means 2·√passages.")
+    ivf_probe: int = Field(default=32, ge=1, description="IVF cells scanned per question.")
+    hnsw_m: int = Field(default=32, ge=2, description="HNSW links per vector.")
+    hnsw_ef_construction: int = Field(default=80, ge=1, description="HNSW build search width.")
+    hnsw_ef_search: int = Field(default=128, ge=1, description="HNSW query search width.")
+    search_threads: int = Field(
+        default=1, ge=1, description="FAISS threads per search (1 is fastest for one question)."
+    )
 
     # Chunking, in the embedding model's own word-pieces.
     chunk_tokens: int = Field(

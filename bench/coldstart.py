@@ -121,7 +121,7 @@ def _build(index: Path) -> None:
     from assistant.api import Assistant
     from bench.common import embedder
 
-    Assistant.open(index_dir=index, corpus_dir=CORPUS, embedder=embedder("torch"))
+    Assistant.open(index_dir=index, corpus_dir=CORPUS, embedder=embedder())
 
 
 def run(runs: int, serve: bool) -> dict[str, Any]:

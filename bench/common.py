@@ -67,10 +67,13 @@ def best_of(fn: Callable[[], Any], repeats: int) -> float:
 _EMBEDDERS: dict[tuple[str, int], Any] = {}
 
 
-def embedder(backend: str = "torch", batch_size: int = 32) -> Any:
-    """The bundled all-MiniLM-L6-v2 through the project's embedder (one per process)."""
+def embedder(backend: str | None = None, batch_size: int = 32) -> Any:
+    """The bundled all-MiniLM-L6-v2 through the project's embedder (one per process);
+    backend None: the one the settings choose (embedding_backend)."""
     from assistant.embeddings import SentenceTransformerEmbedder
+    from assistant.settings import load_settings
 
+    backend = backend or load_settings().embedding_backend
     key = (backend, batch_size)
     if key not in _EMBEDDERS:
         _EMBEDDERS[key] = SentenceTransformerEmbedder(MODEL, batch_size=batch_size, backend=backend)

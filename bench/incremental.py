@@ -19,7 +19,7 @@ def run(documents: int, paragraphs: int) -> dict[str, Any]:
     from assistant.settings import load_settings
     from bench.corpus_gen import write_documents
 
-    model = embedder("torch")
+    model = embedder()
     settings = load_settings()
     chunking = ChunkingSettings(
         settings.chunk_tokens, settings.chunk_overlap_tokens, model.max_tokens

@@ -15,7 +15,7 @@ def run(questions: int, rounds: int = 1) -> dict[str, Any]:
     """Per-stage and end-to-end median/p95 over the gold questions, ours and LangChain's."""
     from assistant.api import Assistant
 
-    model = embedder("torch")
+    model = embedder()
     asked = gold_questions()[:questions]
     stages: dict[str, list[float]] = {
         k: [] for k in ("analyse", "embed", "faiss", "bm25", "fusion", "answer")
@@ -63,6 +63,7 @@ def run(questions: int, rounds: int = 1) -> dict[str, Any]:
                 ask_repeated.append(time.perf_counter() - t0)
         cached, bound = model.cache_info()
         out: dict[str, Any] = {
+            "backend": model.backend,
             "questions": len(asked),
             "passages": len(bot.index.chunks),
             "stages": {name: summary_ms(v) for name, v in stages.items()},

@@ -28,7 +28,7 @@ def steps(quick: bool, sizes: tuple[int, ...], base_path: str, sections: set[str
         plan.append(Step("quality", "quality", {"backends": ["torch", "onnx", "onnx-int8"]}))
     if "ingestion" in sections:
         args = (
-            {"documents": 2, "paragraphs": 4, "repeats": 1, "backends": ["torch"]}
+            {"documents": 2, "paragraphs": 4, "repeats": 1, "backends": ["onnx"]}
             if quick
             else {
                 "documents": 50,

@@ -212,15 +212,16 @@ def test_sentence_vectors_are_pooled_from_the_passage_pass(tmp_path, corpus, emb
     )
 
 
-def test_large_corpora_get_an_approximate_index(tmp_path, corpus, embedder, chunking):
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_large_corpora_get_an_approximate_index(tmp_path, corpus, embedder, chunking, kind):
     from assistant.ann import AnnSettings
 
     exact, _ = sync_index(corpus, tmp_path / "exact", embedder, chunking)
     approx, _ = sync_index(
-        corpus, tmp_path / "approx", embedder, chunking, ann=AnnSettings(exact_below=10)
+        corpus, tmp_path / "approx", embedder, chunking, ann=AnnSettings(exact_below=10, kind=kind)
     )
     assert exact.kind == "flat" and exact.manifest["vector_index"] == "flat"
-    assert approx.kind == "hnsw" and read_index(tmp_path / "approx").kind == "hnsw"
+    assert approx.kind == kind and read_index(tmp_path / "approx").kind == kind
     assert len(approx.chunks) > 10
     question = embedder.embed_query("Who leads the vaccine hub task force?")
     assert approx.search(question, 5)[0] == exact.search(question, 5)[0]
@@ -238,7 +239,7 @@ def test_changing_the_ann_settings_only_reshapes_the_index(tmp_path, corpus, emb
     counting = CountingEmbedder(embedder)
     (corpus / "extra.txt").write_text("A note on sterile fill-finish lines in regional hubs.")
     second, report = sync_index(
-        corpus, tmp_path / "index", counting, chunking, ann=AnnSettings(exact_below=10)
+        corpus, tmp_path / "index", counting, chunking, ann=AnnSettings(exact_below=10, kind="hnsw")
     )
     assert report.added == ["extra.txt"] and counting.embedded == report.chunks_embedded
     assert second.kind == "hnsw"

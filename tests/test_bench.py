@@ -1,0 +1,76 @@
+"""The benchmark entry point runs end to end in --quick mode and writes a well-formed report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_quick_bench_writes_markdown_and_json(tmp_path):
+    out = tmp_path / "report"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(out / "report.md")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["mode"] == "quick" and report["machine"]["cores"]
+    steps = report["steps"]
+    expected = {"ingestion", "incremental", "latency", "coldstart", "scale_base"}
+    assert expected <= set(steps)
+    assert any(name.startswith("scale_vectors_") for name in steps)
+    assert any(name.startswith("scale_bm25_") for name in steps)
+    for name, step in steps.items():
+        assert "error" not in step, f"{name}: {step.get('error')}"
+        assert step["peak_rss_mb"] > 0 and step["wall_s"] >= 0
+    # Figures are reported, not judged: check they are there and of the right kind.
+    ingestion = steps["ingestion"]["result"]
+    assert ingestion["chunks"] > 0
+    assert all(row["seconds"] > 0 for row in ingestion["rows"].values())
+    latency = steps["latency"]["result"]
+    assert set(latency["stages"]) == {"analyse", "embed", "faiss", "bm25", "fusion", "answer"}
+    assert latency["embedding_cache"]["entries"] <= latency["embedding_cache"]["bound"]
+    vectors = next(s for n, s in steps.items() if n.startswith("scale_vectors_"))["result"]
+    assert set(vectors["kinds"]) == {"flat", "hnsw", "ivf"}
+    assert vectors["kinds"]["flat"]["recall@10"] == 1.0
+    assert all(0 <= k["recall@10"] <= 1 for k in vectors["kinds"].values())
+    assert steps["incremental"]["result"]["same_chunk_table"] is True
+    assert steps["coldstart"]["result"]["slowest_imports_during_ask"]
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    for heading in (
+        "## Targets",
+        "## Ingestion",
+        "## Incremental update",
+        "## Query latency",
+        "## Cold start",
+        "## Scale",
+    ):
+        assert heading in markdown
+    assert not list(out.glob(".*"))  # no temporary files left beside the report
+
+
+def test_bad_arguments_get_one_line_errors():
+    for args in (["--sizes", "ten"], ["--sections", "nonsense"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode != 0
+        assert len(done.stderr.strip().splitlines()) == 1 and "error" in done.stderr
+        assert "Traceback" not in done.stderr
