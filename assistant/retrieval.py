@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class Retriever:
         unknown = tuple(
             n for n in q.names if terms(n) and all(self.stats.df.get(t, 0) == 0 for t in terms(n))
         )
-        return Question(q.text, q.terms, q.wants, q.names, unknown)
+        return replace(q, unknown_names=unknown)
 
     def search(
         self,
