@@ -206,13 +206,16 @@ def test_phone_width_is_readable(browser: Any, app_server: Server) -> None:
 
 def test_hostile_document_and_question_show_as_text(page: Any, hostile_server: Server) -> None:
     open_app(page, hostile_server)
-    ask(page, "<script>window.__xss='question'</script> How many freezers does the depot keep?")
-    question = page.locator("#chat .question").last.inner_text()
-    assert "<script>window.__xss='question'</script>" in question
+    ask(page, "How many freezers does the zebra vaccine depot in Quillborough keep?")
+    assert "twelve" in page.locator("#chat .answer-text").last.inner_text()
     page.locator("#chat a.cite").first.click()
     shown = page.locator("#chat").inner_text()
     assert "<img src=x onerror=" in shown
+    assert "<script>window.__xss='script'</script>" in shown
     page.locator("#chat .source").first.hover()
+    ask(page, "<script>window.__xss='question'</script> Who is the depot manager?")
+    question = page.locator("#chat .question").last.inner_text()
+    assert "<script>window.__xss='question'</script>" in question
     assert page.evaluate("window.__xss") is None  # nothing ran
     assert page.locator("#chat img[src='x'], #chat script, #chat b[onmouseover]").count() == 0
 
