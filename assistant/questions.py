@@ -29,6 +29,7 @@ _DEFINING = re.compile(
     r"\b(is|are|was)\s+(a|an|the|one)\b|\b(refers?\s+to|means?|encompass(es)?|consists?\s+of)\b",
     re.I,
 )
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|</?[a-z][^<>]{0,200}>", re.I | re.S)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
 
 
@@ -56,6 +57,8 @@ class Question:
 
 def analyse(text: str) -> Question:
     """Terms, expected answer type and mentioned names of a question."""
+    # Markup pasted with a question (a script, tags) is not part of what is asked.
+    text = " ".join(_MARKUP.sub(" ", text).split()) or text
     wants = (
         "number"
         if _HOW_MANY.search(text)
