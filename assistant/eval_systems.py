@@ -104,6 +104,10 @@ class FreshQueries:
         """Passage vectors, by the wrapped model."""
         return self.inner.embed_documents(texts)
 
+    def __getattr__(self, name: str) -> Any:
+        # Optional capabilities (a backend name, passage pooling) are the wrapped model's.
+        return getattr(self.inner, name)
+
     def embed_query(self, text: str) -> np.ndarray:
         """The question's vector, computed afresh unless it is the previous question."""
         if self._last is not None and self._last[0] == text:
@@ -116,25 +120,28 @@ class FreshQueries:
 def open_config(
     config: EvalConfig,
     base: Settings,
-    embedder: Embedder,
+    embedder: Embedder | None = None,
     progress: Progress | None = None,
     opened: dict[Path, Assistant] | None = None,
     rebuild: bool = False,
 ) -> AssistantSystem:
     """An Assistant for the configuration, building its own index when chunking differs;
-    `opened` shares one index between configurations that only change retrieval or answers."""
+    `opened` shares one index between configurations that only change retrieval or answers.
+    Without an embedder, Assistant.open builds the one the settings choose (so the index it
+    finds is the one `assistant index` built, not rebuilt for a different embedder)."""
     settings = config.settings(base)
     index_dir = config.index_dir(base)
     settings = settings.model_copy(update={"index_dir": index_dir})
     opened = {} if opened is None else opened
-    fresh = FreshQueries(embedder)
-    answerer = make_answerer(config.answerer, settings, fresh)
-    if index_dir in opened:
-        shared = opened[index_dir]
-        bot = Assistant(shared.index, fresh, settings, answerer, shared.report)
-    else:
-        bot = Assistant.open(
-            settings=settings, embedder=fresh, answerer=answerer, rebuild=rebuild, progress=progress
+    if index_dir not in opened:
+        opened[index_dir] = Assistant.open(
+            settings=settings, embedder=embedder, rebuild=rebuild, progress=progress
         )
-        opened[index_dir] = bot
+    shared = opened[index_dir]
+    inner = embedder or shared.embedder
+    fresh = FreshQueries(inner.inner if isinstance(inner, FreshQueries) else inner)
+    answerer = make_answerer(config.answerer, settings, fresh)
+    if answerer is None and shared.settings == settings:
+        answerer = shared.answerer  # already built for exactly these settings
+    bot = Assistant(shared.index, fresh, settings, answerer, shared.report)
     return AssistantSystem(config.name, bot, config.description, dict(config.overrides))

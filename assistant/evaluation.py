@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.api import Assistant
+from assistant.embeddings import Embedder
 from assistant.eval_configs import EvalConfig
 from assistant.eval_gold import GoldError, GoldItem, load_gold
 from assistant.eval_metrics import contains_evidence, first_relevant_rank, percentile
 from assistant.eval_run import ConfigResult, QuestionRecord, run_system
-from assistant.eval_systems import AssistantSystem, System, open_config
+from assistant.eval_systems import AssistantSystem, FreshQueries, System, open_config
 from assistant.settings import Settings
 
 __all__ = [
@@ -80,25 +81,22 @@ def run_evaluation(
     clock = time.perf_counter()
     for config in configs:  # validate every configuration before any slow work
         config.settings(base)
-    embedder = embedder or SentenceTransformerEmbedder(
-        base.embedding_model, base.embedding_device, base.embedding_batch_size
-    )
     systems: list[tuple[System, float]] = []
     opened: dict[Path, Any] = {}
     for config in configs:
         t0 = time.perf_counter()
         if config.index_dir(base) not in opened and config.index_dir(base) != Path(base.index_dir):
             note(f"{config.name}: building or updating its index in {config.index_dir(base)}")
-        systems.append(
-            (
-                open_config(config, base, embedder, opened=opened, rebuild=rebuild),
-                time.perf_counter() - t0,
-            )
-        )
+        row = open_config(config, base, embedder, opened=opened, rebuild=rebuild)
+        systems.append((row, time.perf_counter() - t0))
+        if embedder is None:  # every configuration shares the model the first one loaded
+            used = row.assistant.embedder
+            embedder = used.inner if isinstance(used, FreshQueries) else used
     if baseline:
         from assistant.eval_baseline import LangChainBaseline
 
         t0 = time.perf_counter()
+        embedder = embedder or Assistant.open(settings=base, rebuild=rebuild).embedder
         systems.append(
             (LangChainBaseline.build(Path(base.corpus_dir), embedder), time.perf_counter() - t0)
         )
