@@ -163,14 +163,18 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    assistant = _open(args)
-    from assistant.app import exposure_warning, load_auth, serve
+    from assistant.access import exposure_warning, load_auth
+    from assistant.settings import load_settings
 
-    # Logins come from env vars or a file named in the settings, never from this command line.
-    auth = load_auth(assistant.settings)
+    # Logins come from env vars or a file named in the settings, never from this command line;
+    # checked first, so a bad set-up fails before the model loads.
+    auth = load_auth(load_settings())
     warning = exposure_warning(args.host, auth)
     if warning:
         print(warning, file=sys.stderr)
+    assistant = _open(args)
+    from assistant.app import serve
+
     print(
         f"Serving on http://{args.host}:{args.port} (Ctrl+C to stop); "
         f"feedback is saved to {assistant.settings.feedback_path}"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from assistant import access
 from assistant import app as web
 from assistant.api import Assistant
 from assistant.embeddings import SentenceTransformerEmbedder
@@ -113,7 +114,7 @@ def login_server(
     old = os.environ.get("ASSISTANT_AUTH_FILE")
     os.environ["ASSISTANT_AUTH_FILE"] = str(auth_file)
     try:
-        auth = web.load_auth(load_settings())
+        auth = access.load_auth(load_settings())
     finally:
         if old is None:
             os.environ.pop("ASSISTANT_AUTH_FILE", None)

@@ -8,6 +8,7 @@ import gradio_client
 import httpx
 import pytest
 
+from assistant import access
 from assistant import app as web
 from assistant.answering import Answer, Citation
 from assistant.api import Assistant
@@ -291,9 +292,9 @@ def test_launch_options_fetch_no_web_fonts() -> None:
 
 
 def test_public_host_without_login_warns() -> None:
-    assert web.exposure_warning("127.0.0.1", None) is None
-    assert web.exposure_warning("0.0.0.0", [("a", "b")]) is None
-    warning = web.exposure_warning("0.0.0.0", None)
+    assert access.exposure_warning("127.0.0.1", None) is None
+    assert access.exposure_warning("0.0.0.0", [("a", "b")]) is None
+    warning = access.exposure_warning("0.0.0.0", None)
     assert warning is not None and "without a login" in warning
 
 
@@ -303,17 +304,17 @@ def test_logins_come_from_env_or_file(tmp_path: Any, monkeypatch: pytest.MonkeyP
     logins = tmp_path / "logins.txt"
     logins.write_text("# delegates\n\nada:pw1\n", encoding="utf-8")
     monkeypatch.setenv("ASSISTANT_AUTH_FILE", str(logins))
-    assert web.load_auth(load_settings()) == [("chair", "s3cret: with colon"), ("ada", "pw1")]
+    assert access.load_auth(load_settings()) == [("chair", "s3cret: with colon"), ("ada", "pw1")]
 
     monkeypatch.delenv("ASSISTANT_APP_PASSWORD")
     with pytest.raises(AssistantError, match="both"):
-        web.load_auth(load_settings())
+        access.load_auth(load_settings())
     monkeypatch.delenv("ASSISTANT_APP_USERNAME")
     logins.write_text("no separator here\n", encoding="utf-8")
     with pytest.raises(AssistantError, match="line 1: expected username:password"):
-        web.load_auth(load_settings())
+        access.load_auth(load_settings())
     monkeypatch.setenv("ASSISTANT_AUTH_FILE", str(tmp_path / "missing.txt"))
     with pytest.raises(AssistantError, match="Could not read the login file"):
-        web.load_auth(load_settings())
+        access.load_auth(load_settings())
     monkeypatch.delenv("ASSISTANT_AUTH_FILE")
-    assert web.load_auth(load_settings()) is None
+    assert access.load_auth(load_settings()) is None
