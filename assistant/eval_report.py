@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import AssistantError
 from assistant.eval_run import METRICS, SEARCH_K, ConfigResult
 
 CHART_METRICS = (
@@ -26,9 +27,20 @@ CHART_METRICS = (
 NO_ANSWER_REFERENCE = "The documents do not answer this question."
 
 
+class ReportError(AssistantError):
+    """The reports folder cannot be written."""
+
+
 def write_reports(run: Any, out_root: Path) -> Path:
     """Write every report file into out_root/<timestamp>/ and return that folder. Files are
     written to a hidden temporary folder first, so a failure never leaves a half report."""
+    try:
+        return _write_reports(run, out_root)
+    except OSError as exc:
+        raise ReportError(f"cannot write reports to {out_root}: {exc.strerror or exc}") from None
+
+
+def _write_reports(run: Any, out_root: Path) -> Path:
     out_root.mkdir(parents=True, exist_ok=True)
     stamp = run.started.strftime("%Y%m%d-%H%M%S")
     final = out_root / stamp
