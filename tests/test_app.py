@@ -318,3 +318,23 @@ def test_logins_come_from_env_or_file(tmp_path: Any, monkeypatch: pytest.MonkeyP
         access.load_auth(load_settings())
     monkeypatch.delenv("ASSISTANT_AUTH_FILE")
     assert access.load_auth(load_settings()) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("x" * 100_000, "The question is too long (100,000 characters"),
+        ("\x00\x07\x1b", "Please type a question."),
+    ],
+)
+def test_chat_explains_unusable_questions(client: Any, question: str, expected: str) -> None:
+    text, history = chat(client, question)
+    assert text == question  # left in the box to be corrected
+    assert expected in text_of(history[-1])
+
+
+def test_chat_takes_emoji_and_other_languages(client: Any) -> None:
+    _, history = chat(client, "¿Quién dirige el grupo de trabajo? 💉 ワクチン")
+    assert [m["role"] for m in history][:1] == ["user"]
+    assert "💉 ワクチン" in text_of(history[0])
+    assert "Traceback" not in "".join(text_of(m) for m in history)
