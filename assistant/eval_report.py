@@ -91,6 +91,25 @@ def summary_table(results: list[ConfigResult]) -> str:
     return "\n".join(rows)
 
 
+def kind_table(results: list[ConfigResult]) -> list[str]:
+    """Lines of a table: share of questions passed, per question kind and configuration."""
+    by_kind = [r.passed_by_kind() for r in results]
+    kinds = sorted({k for table in by_kind for k in table})
+    if not kinds:
+        return []
+    lines = [
+        "## Questions passed, by kind",
+        "",
+        "| kind | questions | " + " | ".join(r.name for r in results) + " |",
+        "|---|---:|" + "---:|" * len(results),
+    ]
+    for kind in kinds:
+        count = next(int(t[kind]["questions"]) for t in by_kind if kind in t)
+        cells = [fmt(t[kind]["passed"]) if kind in t else "–" for t in by_kind]
+        lines.append(f"| {kind} | {count} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def markdown_report(run: Any) -> str:
     """report.md: the summary table, what each row is, then every failed question."""
     lines = [
@@ -106,6 +125,7 @@ def markdown_report(run: Any) -> str:
         "share of all answer sentences; latency is per question, answering only. "
         "Definitions: `evals/README.md`.",
         "",
+        *kind_table(run.results),
         "## Configurations",
         "",
     ]

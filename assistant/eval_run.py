@@ -96,6 +96,16 @@ class ConfigResult:
     setup_seconds: float = 0.0
     run_seconds: float = 0.0
 
+    def passed_by_kind(self) -> dict[str, dict[str, float]]:
+        """Per question tag (gold `kind`): how many questions, and the share that passed."""
+        kinds: dict[str, list[bool]] = {}
+        for r in self.records:
+            for kind in r.kind:
+                kinds.setdefault(kind, []).append(not r.failures)
+        return {
+            k: {"questions": len(v), "passed": sum(v) / len(v)} for k, v in sorted(kinds.items())
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for results.json."""
         return {
@@ -104,6 +114,7 @@ class ConfigResult:
             "baseline": self.baseline,
             "overrides": self.overrides,
             "metrics": self.metrics,
+            "passed_by_kind": self.passed_by_kind(),
             "setup_seconds": round(self.setup_seconds, 3),
             "run_seconds": round(self.run_seconds, 3),
             "records": [r.to_dict() for r in self.records],
