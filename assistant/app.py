@@ -238,18 +238,18 @@ def build_app(
         note = "Thank you. Add a comment below if you like (optional)."
         return gr.update(visible=True), note, (turn_index, rating)
 
-    def comment_on(text: str, pending: Any, turns: list[Turn]) -> tuple[str, Any, str]:
+    def comment_on(text: str, pending: Any, turns: list[Turn]) -> tuple[str, Any, str, Any]:
         if not pending or not (text or "").strip():
-            return text, gr.update(visible=True), "Type a comment first, or just carry on."
+            return text, gr.update(), "Type a comment first, or just carry on.", pending
         turn_index, rating = pending
-        if turn_index >= len(turns):
-            return "", gr.update(visible=False), ""
+        if turn_index >= len(turns):  # the conversation was cleared meanwhile
+            return "", gr.update(visible=False), "", None
         record = feedback_record(assistant, turns[turn_index], rating, text.strip()[:2000])
         try:
             feedback.append(record)
         except AssistantError as exc:
-            return text, gr.update(visible=True), f"⚠️ {exc}"
-        return "", gr.update(visible=False), ""
+            return text, gr.update(), f"⚠️ {exc}", pending
+        return "", gr.update(visible=False), "Your comment was saved. Thank you.", None
 
     def new_conversation() -> tuple[list[Any], list[Turn], str, Any]:
         return [], [], "", gr.update(value=None, interactive=False)
@@ -336,8 +336,8 @@ def build_app(
                 elem_id="question",
             )
             send = gr.Button("Send", variant="primary", scale=1, min_width=72, elem_id="send")
+        note = gr.Markdown(elem_id="feedback-note")
         with gr.Row(visible=False, elem_id="feedback") as feedback_row:
-            note = gr.Markdown(elem_id="feedback-note")
             comment = gr.Textbox(
                 label="Comment (optional)",
                 placeholder="What was good or wrong about this answer?",
@@ -387,7 +387,7 @@ def build_app(
             triggers=[send_comment.click, comment.submit],
             fn=comment_on,
             inputs=[comment, pending, turns],
-            outputs=[comment, feedback_row, note],
+            outputs=[comment, feedback_row, note, pending],
             api_visibility="private",
         )
         clear.click(

@@ -155,6 +155,7 @@ def test_feedback_with_comment_is_saved_as_json_lines(page: Any, app_server: Ser
     page.locator("#feedback-comment textarea").fill("Clear, and the date is right.")
     page.get_by_role("button", name="Send comment").click()
     _wait(lambda: len(app_server.feedback.read()) > before + 1)
+    page.wait_for_selector("#feedback-note >> text=Your comment was saved", timeout=TIMEOUT)
     comment = app_server.feedback.read()[-1]
     assert comment["comment"] == "Clear, and the date is right."
     assert comment["feedback_id"] == rating["feedback_id"]
