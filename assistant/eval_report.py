@@ -156,7 +156,8 @@ def _failed_question(rec: Any) -> list[str]:
         "",
         f"- **why**: {'; '.join(rec.failures)}",
         f"- **gold**: {rec.gold_answer or '(the documents do not answer it)'}",
-        f"- **answered**: {'(refused) ' if rec.refused else ''}{short(rec.answer, 400)}",
+        f"- **answered** ({rec.answerer}): {'(refused) ' if rec.refused else ''}"
+        f"{short(rec.answer, 400)}",
         f"- **first relevant passage**: rank {rec.first_relevant_rank or f'> {SEARCH_K}'}"
         if rec.answerable
         else "- **retrieved** (top 3):",

@@ -61,6 +61,7 @@ class QuestionRecord:
     first_relevant_rank: int | None
     ndcg: float | None
     answer: str
+    answerer: str
     refused: bool
     citations: list[dict[str, Any]]
     contexts: list[str]
@@ -149,6 +150,7 @@ def score_question(system: System, item: GoldItem) -> QuestionRecord:
         first_relevant_rank=first_relevant_rank(texts, quotes) if quotes else None,
         ndcg=ndcg_at(texts, quotes, SEARCH_K) if item.answerable else None,
         answer=answer.text,
+        answerer=answer.answerer,
         refused=answer.refused,
         citations=[
             {

@@ -144,6 +144,7 @@ def _record(**over) -> QuestionRecord:
         first_relevant_rank=1,
         ndcg=1.0,
         answer="The Netherlands would be the hosting country. [1]",
+        answerer="extractive",
         refused=False,
         citations=[],
         contexts=[],
