@@ -183,7 +183,7 @@ def build_app(
     export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
 
     def respond(
-        message: str, document: str, mode: str, turns: list[Turn], request: gr.Request
+        message: str, document: str, mode: str, turns: list[Turn]
     ) -> Iterator[tuple[str, list[dict[str, Any]], list[Turn]]]:
         # turns is this browser session's own gr.State: sessions never see each other's.
         turns = list(turns or [])
@@ -191,7 +191,7 @@ def build_app(
             documents = resolve_documents(assistant, document)
             if not (message or "").strip():
                 raise AssistantError("Please type a question.")
-            previous = next((t.standalone for t in reversed(turns) if not t.error), None)
+            previous = turns[-1].standalone if turns else None
             rewrite = standalone_question(message, previous)
             turn = Turn(message.strip(), rewrite.standalone, MODES.get(mode, ANSWER))
             if turn.mode == PASSAGES:
@@ -274,7 +274,8 @@ def build_app(
     def search(question: str, document: str = ALL_DOCUMENTS, k: int = 5) -> dict[str, Any]:
         """Ranked passages for a question as JSON, without composing an answer."""
         try:
-            hits = assistant.search(question, int(k), resolve_documents(assistant, document))
+            k = max(1, min(int(k), 50))
+            hits = assistant.search(question, k, resolve_documents(assistant, document))
         except AssistantError as exc:
             return {"error": str(exc), "question": question}
         except Exception:

@@ -105,7 +105,6 @@ class Turn:
     mode: str = ANSWER  # ANSWER or PASSAGES
     answer: Answer | None = None
     hits: list[Hit] = field(default_factory=list)
-    error: str = ""
     feedback_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property

@@ -18,8 +18,6 @@ def answer_text(turn: Turn) -> str:
     lines = [f"Question: {turn.question.strip()}"]
     if turn.rewritten:
         lines.append(f"Understood as: {turn.standalone}")
-    if turn.error:
-        return "\n".join([*lines, "", turn.error])
     if turn.mode == PASSAGES:
         lines += ["", "Passages:"]
         for i, hit in enumerate(turn.hits, start=1):
@@ -53,9 +51,6 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") ->
         out += [f"## {n}. {_md(turn.question.strip())}", ""]
         if turn.rewritten:
             out += [f"_Understood as: {_md(turn.standalone)}_", ""]
-        if turn.error:
-            out += [_md(turn.error), ""]
-            continue
         if turn.mode == PASSAGES:
             out += ["Passages found:", ""]
             for i, hit in enumerate(turn.hits, start=1):
