@@ -197,7 +197,10 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None) -> Index:
     pointer = index_dir / POINTER
     if not pointer.exists():
         raise IndexStateError(f"no index in {index_dir}")
-    name = pointer.read_text(encoding="utf-8").strip()
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexStateError(f"{POINTER} unreadable ({exc})") from None
     build = index_dir / name
     if not name.startswith("build-") or "/" in name or not build.is_dir():
         raise IndexStateError(f"{POINTER} names a build that does not exist ({name!r})")
@@ -205,9 +208,21 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None) -> Index:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexStateError(f"manifest unreadable ({exc})") from None
-    if not isinstance(manifest, dict) or "files" not in manifest:
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    # Valid JSON of the wrong shape (hand edits, bit rot) is as broken as invalid JSON.
+    if (
+        not isinstance(files, dict)
+        or not isinstance(manifest.get("documents"), dict)
+        or {CHUNKS, VECTORS, SENTENCES} - set(files)
+        or not all(
+            isinstance(m, dict)
+            and isinstance(m.get("bytes"), int)
+            and isinstance(m.get("sha256"), str)
+            for m in files.values()
+        )
+    ):
         raise IndexStateError("manifest is incomplete")
-    for fname, meta in manifest["files"].items():
+    for fname, meta in files.items():
         path = build / fname
         if not path.is_file():
             raise IndexStateError(f"{fname} is missing")
