@@ -34,36 +34,11 @@ _DETERMINER_NEXT = re.compile(r"\s+([a-z][\w-]*)")
 # Words that follow a demonstrative used as a pronoun ("is this", "was that held") rather than
 # as a determiner ("this forum").
 _AFTER_PRONOUN = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "has",
-        "have",
-        "had",
-        "does",
-        "do",
-        "did",
-        "mean",
-        "means",
-        "about",
-        "for",
-        "in",
-        "on",
-        "at",
-        "by",
-        "to",
-        "of",
-        "the",
-        "a",
-        "an",
-    ]
+    re.findall(
+        r"\w+",
+        "is are was were will would can could should has have had does do did mean means "
+        "about for in on at by to of the a an",
+    )
 )
 _COPULA_SUBJECT = re.compile(
     r"^\s*(?:what|who|which)\s+(?:is|are|was|were)\s+(.+?)\s*\??\s*$", re.I
@@ -78,7 +53,7 @@ _NAME = re.compile(
     r"((?:(?:the|a|an)\s+(?:\w+\s+){0,2})?"  # "the first ..." before a name belongs to it
     r"(?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|on|in|the|de|du)\s+|\s+))*[A-Z][\w’'-]*)"
 )
-_DO_AUX = frozenset(["do", "does", "did", "will", "would", "can", "could", "should"])
+_DO_AUX = frozenset(re.findall(r"\w+", "do does did will would can could should"))
 _TRAILING_VERB = re.compile(r"\s+\w+(?:\s+(?:to|for|on|in|with|about|from|of|by))?$")
 _ABOUT = re.compile(r"\s*\(about (.+)\)\s*$")
 

@@ -200,7 +200,9 @@ def test_phone_width_is_readable(browser: Any, app_server: Server) -> None:
         assert overflow <= 1
         box = tab.locator("#chat .answer-text").last.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
-        tab.screenshot(path="tests/artifacts/phone_width.png", full_page=True)
+        artifacts = Path(__file__).parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        tab.screenshot(path=str(artifacts / "phone_width.png"), full_page=True)
     finally:
         context.close()
 
