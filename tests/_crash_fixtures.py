@@ -162,6 +162,12 @@ class Forker:
         assert self.proc.stdout
         return int(json.loads(self.proc.stdout.readline())["code"])
 
+    def exited(self, timeout: float) -> bool:
+        """True once the last child has exited (wait() then returns at once)."""
+        assert self.proc.stdout
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        return bool(ready)
+
     def close(self) -> None:
         """Stop the helper process."""
         if self.proc.stdin:
@@ -178,11 +184,12 @@ class Forker:
 
 @dataclass(frozen=True)
 class Reference:
-    """A clean build's content: chunk table, vectors, and the top passages of some questions."""
+    """A clean build's content: chunks, vectors, and the passages and answers for some questions."""
 
     chunks: tuple[tuple[str, str, str], ...]
     vectors: np.ndarray
     top: tuple[tuple[str, ...], ...]
+    answers: tuple[tuple[str, tuple[str, ...]], ...]
 
     @classmethod
     def of(cls, bot: Assistant) -> Reference:
@@ -190,13 +197,17 @@ class Reference:
         index = bot.index
         chunks = tuple((c.chunk_id, c.doc_id, c.text) for c in index.chunks)
         top = tuple(tuple(h.chunk.chunk_id for h in bot.search(q, k=3)) for q in QUESTIONS)
-        return cls(chunks, index.vectors(), top)
+        answers = tuple(
+            (a.text, tuple(c.chunk_id for c in a.citations)) for a in map(bot.ask, QUESTIONS)
+        )
+        return cls(chunks, index.vectors(), top, answers)
 
     def same(self, other: Reference) -> bool:
         """Identical chunks and passages found; vectors equal up to float rounding."""
         return (
             self.chunks == other.chunks
             and self.top == other.top
+            and self.answers == other.answers
             and self.vectors.shape == other.vectors.shape
             and bool(np.allclose(self.vectors, other.vectors, atol=1e-4))
         )
@@ -231,10 +242,105 @@ class Outcome:
 
     scenario: str
     plan: KillPlan
+    killed: bool  # False: it finished before the kill came
     stage: str
-    found: str  # "previous", "new", "no index", or the problem
-    recovered: bool
+    found: str  # "previous", "new", "no index", or "BROKEN: ..." (a partial index was read)
+    recovered: bool  # the next open gave exactly the clean build, with nothing left over
+    answers_same: bool  # ... and the same answers to the check questions
     leftovers: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing partial was read, and the next open recovered exactly."""
+        allowed = {"first build": {"no index", "new"}}.get(self.scenario, {"previous", "new"})
+        return self.found in allowed and self.recovered and self.answers_same
+
+
+SCENARIOS = ("first build", "update", "rebuild")
+
+
+@dataclass(frozen=True)
+class States:
+    """The corpus before and after an update, and clean in-process builds of both."""
+
+    before: Path
+    after: Path
+    index_before: Path
+    ref_before: Reference
+    ref_after: Reference
+    bot: Assistant  # the model and settings the checks search with
+
+    @classmethod
+    def build(cls, root: Path, embedder: Any) -> States:
+        """Write both corpora under root and index them cleanly."""
+        before = write_corpus(root / "before", after=False)
+        after = write_corpus(root / "after", after=True)
+        bot_before = Assistant.open(
+            index_dir=root / "ref-before", corpus_dir=before, embedder=embedder
+        )
+        bot_after = Assistant.open(
+            index_dir=root / "ref-after", corpus_dir=after, embedder=embedder
+        )
+        return cls(
+            before,
+            after,
+            root / "ref-before",
+            Reference.of(bot_before),
+            Reference.of(bot_after),
+            bot_after,
+        )
+
+    def prepare(self, scenario: str, where: Path) -> tuple[dict[str, Any], Path, Path, str | None]:
+        """A CLI job for a scenario, its index folder and corpus, and the build in use before."""
+        where.mkdir(parents=True, exist_ok=True)
+        index_dir = where / "index"
+        previous = None
+        args: list[str] = []
+        corpus = self.after
+        if scenario != "first build":
+            shutil.copytree(self.index_before, index_dir)
+            previous = (index_dir / POINTER).read_text().strip()
+            if scenario == "rebuild":
+                corpus, args = self.before, ["--rebuild"]
+        job = {
+            "cli": ["index", "--corpus", str(corpus), "--index", str(index_dir), *args],
+            "log": str(where / "cli.log"),
+        }
+        return job, index_dir, corpus, previous
+
+    def trial(
+        self, runner: Runner, scenario: str, where: Path, plan: KillPlan, embedder: Any
+    ) -> Outcome:
+        """Run a scenario, kill it as planned, inspect the folder, then open it again."""
+        job, index_dir, corpus, previous_build = self.prepare(scenario, where)
+        finished, code = run_and_kill(runner, job, index_dir, plan)
+        if not finished and code != -signal.SIGKILL:
+            raise AssertionError(f"exit {code}: {Path(job['log']).read_text()[-2000:]}")
+        stage = kill_stage(index_dir, finished, previous_build)
+        new = self.ref_after if corpus == self.after else self.ref_before
+        previous = None if scenario == "first build" else self.ref_before
+        found = inspect_after_kill(index_dir, self.bot, previous, new)
+        leftovers = index_entries(index_dir) if index_dir.exists() else []
+        # The next open repairs what the kill left and must give exactly the clean result.
+        bot = Assistant.open(index_dir=index_dir, corpus_dir=corpus, embedder=embedder)
+        got = Reference.of(bot)
+        recovered = (
+            got.chunks == new.chunks
+            and got.top == new.top
+            and bool(np.allclose(got.vectors, new.vectors, atol=1e-4))
+            and index_entries(index_dir) == sorted([POINTER, ".lock", bot.index.version])
+            and "corrupt" not in (bot.report.rebuilt_because or "")
+        )
+        return Outcome(
+            scenario,
+            plan,
+            not finished,
+            stage,
+            found,
+            recovered,
+            got.answers == new.answers,
+            leftovers,
+        )
 
 
 def index_entries(index_dir: Path) -> list[str]:
@@ -291,24 +397,60 @@ def random_plan(rng: random.Random, timing: Timing) -> KillPlan:
     return KillPlan(rng.uniform(0, timing.write_window), on_write=True)
 
 
-def _exited(forker: Forker, timeout: float) -> bool:
-    assert forker.proc.stdout
-    ready, _, _ = select.select([forker.proc.stdout], [], [], timeout)
-    return bool(ready)
+class ProcessRunner:
+    """Runs `python -m assistant.cli ...` as a brand-new process (Forker's interface)."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def run(self, job: dict[str, Any]) -> int:
+        """Start the command of a CLI job; returns its pid."""
+        with open(job["log"], "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "assistant.cli", *job["cli"]],
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                cwd=self.cwd,
+                env=self.env,
+            )
+        return self.proc.pid
+
+    def exited(self, timeout: float) -> bool:
+        """True once the process has exited."""
+        assert self.proc is not None
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def wait(self) -> int:
+        """Exit code (negative: killed by that signal)."""
+        assert self.proc is not None
+        return self.proc.wait()
+
+    def close(self) -> None:
+        """Nothing to stop between runs."""
+
+
+Runner = Forker | ProcessRunner
 
 
 def _writing(index_dir: Path) -> bool:
     return index_dir.exists() and any(p.name.startswith(".tmp-") for p in index_dir.iterdir())
 
 
-def timed_run(forker: Forker, job: dict[str, Any], index_dir: Path) -> tuple[Timing, int]:
+def timed_run(forker: Runner, job: dict[str, Any], index_dir: Path) -> tuple[Timing, int]:
     """Run a job to the end, watching its index folder; its Timing and exit code."""
     pointer = index_dir / POINTER
     before = pointer.read_text() if pointer.exists() else None
     start = time.monotonic()
     forker.run(job)
     write_start = switched = None
-    while not _exited(forker, 0.001):
+    while not forker.exited(0.001):
         if write_start is None and _writing(index_dir):
             write_start = time.monotonic() - start
         if switched is None and pointer.exists() and pointer.read_text() != before:
@@ -320,16 +462,16 @@ def timed_run(forker: Forker, job: dict[str, Any], index_dir: Path) -> tuple[Tim
 
 
 def run_and_kill(
-    forker: Forker, job: dict[str, Any], index_dir: Path | None, plan: KillPlan
+    forker: Runner, job: dict[str, Any], index_dir: Path | None, plan: KillPlan
 ) -> tuple[bool, int]:
     """Start a job and SIGKILL it as planned; (finished on its own first, exit code)."""
     pid = forker.run(job)
     if plan.on_write:
         assert index_dir is not None
         while not _writing(index_dir):
-            if _exited(forker, 0.0005):
+            if forker.exited(0.0005):
                 return forker.wait() == 0, 0
-    if not _exited(forker, plan.delay):
+    if not forker.exited(plan.delay):
         with contextlib.suppress(ProcessLookupError):  # it exited and was reaped meanwhile
             os.kill(pid, signal.SIGKILL)
     code = forker.wait()
