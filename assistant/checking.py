@@ -15,13 +15,22 @@ from assistant.prompting import Passage, Prompt
 from assistant.text import terms
 
 # Calibrated on evals/gold.jsonl with bench/calibrate_support.py (see README, "Generated answers").
-SUPPORT_THRESHOLD = 0.62
+SUPPORT_THRESHOLD = 0.60
 LEXICAL_WEIGHT = 0.5
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # "claim. [1]" → "claim [1]." so that a marker stays with the sentence it follows.
 _MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
+# "[country_name]", "[date]": a small model fills in a template instead of answering.
+_PLACEHOLDER = re.compile(r"\[[^\]\d\s][^\]]*\]|\{[a-z_]+\}|<[a-z_ ]+>", re.IGNORECASE)
+# Text that ends mid-sentence was cut off by the answer-length limit.
+_FINISHED = re.compile(r"[.!?…\"”')\]]$")
+# "The passage says …", "The passage number is 1": about the prompt, not an answer.
+_META = re.compile(r"\b(the|this|that|these|those)\s+(passages?|documents? given|question)\b", re.I)
+_TAGS = re.compile(r"</?\s*passages?\b[^>]*>", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A capitalised word after a sentence's first word: a name (place, body, person, programme).
+_NAME = re.compile(r"(?<=\S\s)[A-Z][\w-]*[A-Za-z]")
 _REFUSAL = re.compile(
     r"\b(documents?|passages?)\s+(do(es)?\s*n[o']t|do(es)?\s+not)\s+(say|answer|mention|state|"
     r"contain|provide)|\bno (information|answer)\b|\bnot (mentioned|stated)\b|\bI don't know\b",
@@ -70,6 +79,7 @@ class SupportChecker:
         self.threshold = threshold
         self.lexical_weight = lexical_weight
         self.attribute_unmarked = attribute_unmarked
+        self._texts: dict[str, _Evidence] = {}  # passages scored by support(), oldest first
 
     def check(self, text: str, prompt: Prompt) -> CheckResult:
         """Keep the sentences their cited passages support; drop the rest, saying why."""
@@ -80,11 +90,31 @@ class SupportChecker:
         texts = [s for s, _ in sentences]
         vectors = self.embedder.embed_documents(texts) if texts else None
         evidence = {p.number: self._evidence(p) for p in prompt.passages}
+        asked = set(terms(prompt.question))
+        said: list[set[str]] = []
+        cut_off = bool(texts) and not _FINISHED.search(text.rstrip())
         for i, (sentence, numbers) in enumerate(sentences):
             valid = tuple(n for n in dict.fromkeys(numbers) if n in evidence)
             removed += len(numbers) - len([n for n in numbers if n in evidence])
-            assert vectors is not None
-            claim = self._judge(sentence, vectors[i], valid, evidence)
+            own = set(terms(sentence))
+            # Faithful but useless sentences go too: they would crowd out the real answer.
+            if _PLACEHOLDER.search(sentence):
+                claim = Claim(sentence, (), 0.0, reason="a template placeholder, not a fact")
+            elif cut_off and i == len(sentences) - 1:
+                claim = Claim(sentence, (), 0.0, reason="cut off at the length limit")
+            elif own and own <= asked:
+                claim = Claim(sentence, (), 0.0, reason="only repeats the question")
+            elif own and any(len(own & before) >= 0.8 * len(own) for before in said):
+                claim = Claim(sentence, (), 0.0, reason="repeats an earlier sentence")
+            elif _META.search(sentence):
+                claim = Claim(
+                    sentence, (), 0.0, reason="talks about the passages, not the question"
+                )
+            else:
+                assert vectors is not None
+                claim = self._judge(sentence, vectors[i], valid, evidence)
+            if claim.supported:
+                said.append(own)
             (kept if claim.supported else dropped).append(claim)
         whole = " ".join(texts)
         refused = not kept and bool(_REFUSAL.search(whole))
@@ -93,7 +123,12 @@ class SupportChecker:
     def support(self, sentence: str, passage_text: str) -> float:
         """Support score (0-1) of one sentence by one passage text."""
         vector = self.embedder.embed_documents([sentence])[0]
-        return self._score(sentence, vector, _Evidence.of(passage_text, self.embedder))[0]
+        evidence = self._texts.get(passage_text)
+        if evidence is None:
+            evidence = self._texts[passage_text] = _Evidence.of(passage_text, self.embedder)
+            if len(self._texts) > 256:
+                self._texts.pop(next(iter(self._texts)))
+        return self._score(sentence, vector, evidence)[0]
 
     def _evidence(self, passage: Passage) -> _Evidence:
         return _Evidence.of(passage.text, self.embedder, passage)
@@ -120,8 +155,11 @@ class SupportChecker:
             good = sorted(good, key=lambda g: -g[1])[:1]
         if not good:
             reason = "no citation" if attributed else "cited passage does not support it"
-            if _missing_numbers(sentence, [evidence[n].text for n in candidates]):
+            texts = [evidence[n].text for n in candidates]
+            if _missing_numbers(sentence, texts):
                 reason += " (a number is not in the passage)"
+            elif all(_missing_names(sentence, t) for t in texts):
+                reason += " (a name is not in the passage)"
             return Claim(sentence, (), best, reason=reason)
         return Claim(
             sentence,
@@ -134,8 +172,9 @@ class SupportChecker:
     def _score(
         self, sentence: str, vector: np.ndarray, evidence: _Evidence
     ) -> tuple[float, tuple[int, int]]:
-        # A number the passage doesn't contain is the commonest invention: no overlap excuses it.
-        if _missing_numbers(sentence, [evidence.text]):
+        # A number or name the passage doesn't contain is the commonest invention (the right
+        # topic, the wrong facts): no amount of overlap excuses it.
+        if _missing_numbers(sentence, [evidence.text]) or _missing_names(sentence, evidence.text):
             return 0.0, evidence.spans[0] if evidence.spans else (0, 0)
         wanted = set(terms(sentence))
         lexical = len(wanted & evidence.terms) / len(wanted) if wanted else 0.0
@@ -175,7 +214,7 @@ class _Evidence:
 
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences, each without its markers, with the numbers its markers name."""
-    text = _MARKER_AFTER_STOP.sub(r"\2\1", text.replace("\r", ""))
+    text = _MARKER_AFTER_STOP.sub(r"\2\1", _TAGS.sub(" ", text.replace("\r", "")))
     out: list[tuple[str, list[int]]] = []
     for line in text.split("\n"):
         for a, b in sentence_spans(line):
@@ -195,3 +234,8 @@ def _numbers(text: str) -> set[str]:
 def _missing_numbers(sentence: str, passages: Sequence[str]) -> bool:
     have: set[str] = set().union(*(_numbers(p) for p in passages)) if passages else set()
     return bool(_numbers(sentence) - have)
+
+
+def _missing_names(sentence: str, passage: str) -> bool:
+    have = passage.lower()
+    return any(m.group(0).lower() not in have for m in _NAME.finditer(sentence))

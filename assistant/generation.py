@@ -20,6 +20,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import SecretStr
 
 from assistant.answering import Answer, Answerer, Citation, ExtractiveAnswerer
 from assistant.checking import CheckResult, SupportChecker
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 ANSWERERS = ("extractive", "local", "openai")
 # Context windows (tiktoken tokens) used when llm_context_tokens is not set. SmolLM2 reads 8k, but
 # on 2 CPU cores every prompt token costs time before the first answer token: keep it short.
-DEFAULT_CONTEXT = {"local": 1280, "openai": 4096}
+DEFAULT_CONTEXT = {"local": 768, "openai": 4096}
 _EXTRA_HINT = "install the optional extra: pip install -e '.[llm]'"
 
 
@@ -265,7 +266,9 @@ def openai_chat_model(settings: Settings) -> BaseChatModel:
     _require("langchain_openai", "The openai answerer needs langchain-openai")
     from langchain_openai import ChatOpenAI
 
-    key = settings.llm_api_key.get_secret_value() or os.environ.get("OPENAI_API_KEY") or "none"
+    key = SecretStr(
+        settings.llm_api_key.get_secret_value() or os.environ.get("OPENAI_API_KEY") or "none"
+    )
     model: BaseChatModel = ChatOpenAI(
         base_url=settings.llm_base_url,
         model=settings.llm_model,
