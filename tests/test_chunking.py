@@ -25,7 +25,7 @@ def test_no_chunk_exceeds_the_model_window(documents, embedder, target):
     for doc in documents:
         for chunk in split(doc, embedder, settings):
             # Count with the model's tokenizer, special tokens included, as the model reads it.
-            real = len(embedder._model.tokenizer(chunk.text)["input_ids"])
+            real = len(embedder.model.tokenizer(chunk.text)["input_ids"])
             assert real <= embedder.max_tokens
             assert chunk.token_count <= settings.budget
             assert real - SPECIAL_TOKENS == chunk.token_count
