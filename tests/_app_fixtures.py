@@ -128,9 +128,11 @@ def login_server(
         server.app.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while
+    # it is open, which would stop later asyncio tests (LangChain's ainvoke) from running.
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (as .ci/run does)")
     from playwright.sync_api import sync_playwright
