@@ -104,7 +104,11 @@ class Assistant:
     def _check(self, question: str) -> str:
         if not isinstance(question, str):
             raise QuestionError("The question must be text.")
-        cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        # Other spaces (no-break, ideographic) separate words too: keep them as plain spaces.
+        cleaned = "".join(
+            ch if ch.isprintable() or ch in "\n\t" else " " if ch.isspace() else ""
+            for ch in question
+        ).strip()
         if not cleaned:
             raise QuestionError("Please type a question.")
         limit = self.settings.max_question_chars

@@ -23,6 +23,8 @@ ANSWERABLE = [
     f"<script>alert(document.cookie)</script> {TASK_FORCE}",
     f"\u202e{TASK_FORCE}",  # a right-to-left override, dropped
     f"{TASK_FORCE}\x00\x07\x1b\x7f",
+    TASK_FORCE.replace(" ", "\u00a0"),  # no-break spaces, as pasted from a web page
+    TASK_FORCE.replace(" ", "\u3000"),  # ideographic spaces
 ]
 ODD = [
     "Qui dirige le groupe de travail coréen sur les vaccins ?",
