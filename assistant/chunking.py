@@ -181,23 +181,43 @@ def _windows(
     text: str, start: int, end: int, counter: TokenCounter, budget: int, para: bool, sect: bool
 ) -> list[_Unit]:
     """Cut an over-long sentence into word windows that each fit the budget."""
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[start:end])]
-    counts = counter.count_tokens([text[start + a : start + b] for a, b in words])
+    words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    counts = counter.count_tokens([text[a:b] for a, b in words])
+    pieces: list[tuple[int, int, int]] = []
+    for (a, b), n in zip(words, counts, strict=True):
+        if n <= budget:
+            pieces.append((a, b, n))
+        else:  # a run with no spaces (Chinese, Japanese, a long URL): cut it, keep all of it
+            pieces.extend(_cut_word(text, a, b, n, counter, budget))
     out: list[_Unit] = []
     i = 0
-    while i < len(words):
+    while i < len(pieces):
         total = 0
         j = i
-        while j < len(words) and (total + counts[j] <= budget or j == i):
-            total += counts[j]
+        while j < len(pieces) and (total + pieces[j][2] <= budget or j == i):
+            total += pieces[j][2]
             j += 1
-        a, b = start + words[i][0], start + words[j - 1][1]
-        if total > budget:  # one "word" longer than the budget: cut it by characters
-            b = a + max(1, (b - a) * budget // total)
-            total = counter.count_tokens([text[a:b]])[0]
-        out.append(_Unit(a, b, total, para and i == 0, sect and i == 0))
+        out.append(_Unit(pieces[i][0], pieces[j - 1][1], total, para and i == 0, sect and i == 0))
         i = j
     return out
+
+
+def _cut_word(
+    text: str, start: int, end: int, tokens: int, counter: TokenCounter, budget: int
+) -> list[tuple[int, int, int]]:
+    """Consecutive character pieces of one long word, each within the budget, covering it all."""
+    step = max(1, (end - start) * budget // tokens)  # characters per budget, on average
+    pieces = []
+    a = start
+    while a < end:
+        b = min(end, a + step)
+        n = counter.count_tokens([text[a:b]])[0]
+        while n > budget and b - a > 1:
+            b = a + max(1, (b - a) * budget // n)
+            n = counter.count_tokens([text[a:b]])[0]
+        pieces.append((a, b, n))
+        a = b
+    return pieces
 
 
 def _pack(units: list[_Unit], settings: ChunkingSettings) -> list[list[_Unit]]:

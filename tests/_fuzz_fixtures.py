@@ -124,6 +124,9 @@ def seeds() -> dict[str, bytes]:
 _ALPHABET = st.one_of(
     st.sampled_from(list("\n\n\n\r\t .......!?:;,-#*•○□◈<>/&\"'“”()[]0123456789")),
     st.sampled_from(["e.g.", "Dr.", "Page ", "Hit : ", "File", "http://x.y", " KB)", ".pdf ("]),
+    # Long runs without spaces: Chinese text, a URL, a base64 blob.
+    st.sampled_from(["疫苗在非洲的本地生产能力正在提高。" * 25, "https://x.org/" + "a1/" * 90]),
+    st.sampled_from(["QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo" * 8]),
     st.characters(codec="utf-8"),
 )
 TEXT = st.lists(_ALPHABET, max_size=400).map("".join)
@@ -272,10 +275,15 @@ def check_split(doc: Document, counter: TokenCounter, target: int, overlap: int)
     ids = [c.chunk_id for c in chunks]
     assert len(ids) == len(set(ids))
     real = counter.count_tokens([c.text for c in chunks])
+    covered = bytearray(len(doc.text))
     for chunk, tokens in zip(chunks, real, strict=True):
+        covered[chunk.start : chunk.end] = b"\x01" * (chunk.end - chunk.start)
         assert doc.text[chunk.start : chunk.end] == chunk.text
         assert chunk.text.strip()
         assert tokens + SPECIAL_TOKENS <= counter.max_tokens, (tokens, chunk.text)
         for a, b in chunk.sentences:
             assert 0 <= a < b <= len(chunk.text)
+    # No text is dropped: every non-space character is in some passage.
+    lost = [i for i, ch in enumerate(doc.text) if not covered[i] and not ch.isspace()]
+    assert not lost, f"{len(lost)} characters in no passage, from {doc.text[lost[0] :][:40]!r}"
     return len(chunks)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
+
+from assistant.readers import Block
 
 from ._fuzz_fixtures import (
     ANY_FILE,
@@ -47,3 +50,19 @@ def test_loaded_files_chunk_cleanly(embedder, file: tuple[str, bytes]) -> None:
     doc = check_file(*file)
     if doc is not None:
         assert check_split(doc, embedder, 160, 32) > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "非洲的疫苗本地生产能力正在提高各国政府投资新工厂和培训计划以确保供应安全" * 40,
+        "ワクチンの地域生産は供給の安全を高めるために重要です" * 40,
+        "Intro sentence. " + "https://example.org/" + "path/" * 300 + " End.",
+    ],
+)
+def test_text_without_spaces_is_chunked_whole(embedder, text: str) -> None:
+    # A paragraph with no spaces (Chinese, Japanese, a long URL) used to keep only its first
+    # window; the fuzzer now checks that every character lands in a passage.
+    doc = document_from_blocks([Block(text)])
+    assert doc is not None
+    assert check_split(doc, embedder, 160, 32) >= 2
