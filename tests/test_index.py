@@ -245,3 +245,24 @@ def test_changing_the_ann_settings_only_reshapes_the_index(tmp_path, corpus, emb
     assert second.kind == "hnsw"
     with pytest.raises(TypeError):
         sync_index(corpus, tmp_path / "index", embedder, chunking, ann={"kind": "hnsw"})
+
+
+def test_the_backend_is_recorded_and_a_change_rebuilds(tmp_path, corpus, embedder, chunking):
+    from assistant.embeddings import SentenceTransformerEmbedder
+    from assistant.errors import SettingsError
+
+    index, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
+    assert index.manifest["backend"] == embedder.backend
+    other = "torch" if embedder.backend != "torch" else "onnx"
+    switched = SentenceTransformerEmbedder(embedder.name, backend=other)
+    rebuilt, report = sync_index(corpus, tmp_path / "index", switched, chunking)
+    assert "backend" in (report.rebuilt_because or "") and report.wrote
+    # The ONNX model is an export of the same weights: the same vectors, to float precision.
+    np.testing.assert_allclose(rebuilt.vectors(), index.vectors(), atol=1e-5)
+    np.testing.assert_allclose(
+        rebuilt.sentence_vectors.astype(np.float32),
+        index.sentence_vectors.astype(np.float32),
+        atol=2e-3,  # stored as float16
+    )
+    with pytest.raises(SettingsError, match="backend"):
+        SentenceTransformerEmbedder(embedder.name, backend="tensorrt")
