@@ -37,7 +37,8 @@ from assistant.errors import IndexStateError
 
 # Bump when loading, cleaning, chunking or embedding changes what a document turns into.
 # 3: sentence vectors pooled from the passage's own forward pass (one model pass per passage).
-PIPELINE_VERSION = 3
+# 4: runs without spaces (Chinese, Japanese) kept whole; ambiguous 8-bit text read as cp1252.
+PIPELINE_VERSION = 4
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
