@@ -10,6 +10,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +70,13 @@ class Document:
 
     def section_at(self, offset: int) -> str | None:
         """Heading of the section holding a character offset, if any."""
-        starts = [s.start for s in self.sections]
-        i = bisect.bisect_right(starts, offset) - 1
+        i = bisect.bisect_right(self._section_starts, offset) - 1
         return self.sections[i].heading if i >= 0 else None
+
+    @cached_property
+    def _section_starts(self) -> list[int]:
+        # Once per document: a long report has thousands of sections and passages.
+        return [s.start for s in self.sections]
 
 
 @dataclass(frozen=True)
