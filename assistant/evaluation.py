@@ -19,7 +19,7 @@ from assistant.api import Assistant
 from assistant.embeddings import Embedder
 from assistant.eval_configs import EvalConfig
 from assistant.eval_gold import GoldError, GoldItem, load_gold
-from assistant.eval_metrics import contains_evidence, first_relevant_rank, percentile
+from assistant.eval_metrics import contains_evidence, first_relevant_rank, percentile, relevant
 from assistant.eval_run import ConfigResult, QuestionRecord, run_system
 from assistant.eval_systems import AssistantSystem, FreshQueries, System, open_config
 from assistant.settings import Settings
@@ -36,6 +36,7 @@ __all__ = [
     "first_relevant_rank",
     "load_gold",
     "percentile",
+    "relevant",
     "retrieval_scores",
     "run_evaluation",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant import Answer, Assistant
-from assistant.evaluation import contains_evidence, evaluate, load_gold
+from assistant.evaluation import evaluate, load_gold, relevant
 
 from .conftest import GOLD
 
@@ -17,7 +17,8 @@ def test_gold_answers_cite_their_evidence(assistant: Assistant):
         assert isinstance(answer, Answer)
         if not answer.refused:
             answered += 1
-            cited += any(contains_evidence(c.passage, item.evidence) for c in answer.citations)
+            # A two-passage question is cited when a cited passage holds one of its quotes.
+            cited += any(relevant(c.passage, item.quotes) for c in answer.citations)
     # Targets from issue 2: at least 90% answered, and answers citing the evidence passage.
     assert answered / len(answerable) >= 0.9
     assert cited / answered >= 0.85
