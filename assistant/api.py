@@ -74,6 +74,7 @@ class Assistant:
             embedder,
             chunking,
             rebuild=rebuild,
+            max_document_bytes=settings.max_document_mb * 1024 * 1024,
             **kwargs,
         )
         return cls(index, embedder, settings, answerer, report)

@@ -34,6 +34,7 @@ from assistant.chunking import Chunk, ChunkingSettings, split
 from assistant.documents import Corpus, Document, load_corpus
 from assistant.embeddings import Embedder, supports_passages
 from assistant.errors import IndexStateError
+from assistant.readers import MAX_DOCUMENT_BYTES
 
 # Bump when loading, cleaning, chunking or embedding changes what a document turns into.
 # 3: sentence vectors pooled from the passage's own forward pass (one model pass per passage).
@@ -276,6 +277,7 @@ def sync_index(
     rebuild: bool = False,
     progress: Progress = _no_progress,
     ann: Any = None,
+    max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> tuple[Index, SyncReport]:
     """Bring the index in line with the corpus: embed only new or changed documents.
 
@@ -286,7 +288,7 @@ def sync_index(
     if not isinstance(ann, AnnSettings):
         raise TypeError(f"ann must be AnnSettings, not {type(ann).__name__}")
     index_dir.mkdir(parents=True, exist_ok=True)
-    corpus = load_corpus(corpus_dir)
+    corpus = load_corpus(corpus_dir, max_document_bytes)
     with _build_lock(index_dir):
         report = SyncReport(problems=[p.reason for p in corpus.problems])
         previous: Index | None = None

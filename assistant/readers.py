@@ -86,7 +86,10 @@ def _reason(exc: BaseException) -> str:
 
 def _too_large(size: int, limit: int) -> str:
     mb = 1024 * 1024
-    return f"too large ({size / mb:.1f} MB; the limit is {limit / mb:.0f} MB per document)"
+    return (
+        f"too large ({size / mb:.1f} MB; the limit is {limit / mb:.0f} MB per document, "
+        "setting max_document_mb)"
+    )
 
 
 @contextmanager

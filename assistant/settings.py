@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     # Where things live.
     corpus_dir: Path = Field(default=Path("corpus"), description="Folder of source documents.")
     index_dir: Path = Field(default=Path("index"), description="Folder where the index is built.")
+    max_document_mb: int = Field(
+        default=20,
+        ge=1,
+        description="Largest document file indexed, in MB; bigger files are skipped with a message.",
+    )
 
     # Embedding model.
     embedding_model: str = Field(

@@ -213,3 +213,17 @@ def test_bad_files_are_skipped_and_the_good_ones_indexed(
     assert read_index(index_dir).version == bot.index.version
     assert (index_dir / bot.index.version / CHUNKS).stat().st_size > 0
     assert sorted(p.name for p in bad_corpus.iterdir()) == sorted([REAL, *GOOD_TEXT, *BAD_REASONS])
+
+
+def test_size_limit_is_a_setting(tmp_path: Path, embedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "small.txt").write_text("Vaccines are filled in Dakar.", encoding="utf-8")
+    (corpus / "medium.txt").write_bytes(b"Regional manufacturers fill vaccines. " * 60_000)
+    bot = Assistant.open(
+        index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, max_document_mb=1
+    )
+    assert list(bot.index.documents) == ["small.txt"]
+    assert bot.report.problems == [
+        "medium.txt: too large (2.2 MB; the limit is 1 MB per document, setting max_document_mb)"
+    ]
