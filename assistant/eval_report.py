@@ -208,6 +208,7 @@ def write_chart(results: list[ConfigResult], path: Path) -> None:
     quality.set_xticks([j + 0.4 - width / 2 for j in range(len(CHART_METRICS))])
     quality.set_xticklabels(CHART_METRICS, rotation=30, ha="right")
     quality.set_ylim(0, 1.3)  # headroom for the legend above the bars
+    quality.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     quality.set_title("Quality (higher is better)")
     quality.legend(fontsize=8, loc="upper center", ncol=min(len(results), 4))
     speed.set_xticks(range(len(results)))
