@@ -63,7 +63,9 @@ def test_sentence_citing_the_wrong_passage_is_dropped(checker, prompt):
     claim = f"The Netherlands will host the next World Local Production Forum [{wrong[0]}]."
     result = checker.check(claim, prompt)
     assert not result.kept and result.dropped
-    assert result.dropped[0].reason == "cited passage does not support it"
+    assert result.dropped[0].reason == (
+        "cited passage does not support it (a name is not in the passage)"
+    )
 
 
 def test_markers_pointing_at_no_passage_are_removed(checker, prompt):

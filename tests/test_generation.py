@@ -96,10 +96,8 @@ def test_local_unsupported_sentences_are_removed(assistant, local):
     raw = "".join(chunks)
     assert raw.strip(), "the model wrote something"
     # The model's own text plus an invented sentence citing a real passage.
-    result = local.checker.check(f"{raw} {INVENTED}", local.prompt(HOST_Q, hits))
-    assert "The Forum was moved to Mars in 2087 with 9000 robots." in [
-        c.text for c in result.dropped
-    ]
+    result = local.checker.check(f"{raw}\n{INVENTED}", local.prompt(HOST_Q, hits))
+    assert any("moved to Mars in 2087" in c.text for c in result.dropped)
     assert all("Mars" not in c.text for c in result.kept)
     assert "Mars" not in answer.text
 
@@ -191,10 +189,15 @@ def llama_server(tmp_path: Path) -> Iterator[LlamaServer]:
     server.stop()
 
 
-def _openai(bot: Assistant, url: str, timeout: float = 60.0) -> LLMAnswerer:
-    settings = bot.settings.model_copy(
-        update={"answerer": "openai", "llm_base_url": url, "llm_timeout": timeout}
-    )
+def _openai(bot: Assistant, url: str, timeout: float = 120.0) -> LLMAnswerer:
+    # The server runs the same 135M model: give it the local model's short context budget.
+    update = {
+        "answerer": "openai",
+        "llm_base_url": url,
+        "llm_timeout": timeout,
+        "llm_context_tokens": 768,
+    }
+    settings = bot.settings.model_copy(update=update)
     answerer = build_answerer(settings, bot.embedder)
     assert isinstance(answerer, LLMAnswerer)
     return answerer
@@ -203,12 +206,12 @@ def _openai(bot: Assistant, url: str, timeout: float = 60.0) -> LLMAnswerer:
 def test_openai_streams_a_checked_answer_then_falls_back_when_server_stops(assistant, llama_server):
     answerer = _openai(assistant, llama_server.url)
     hits, chunks, answer = _stream(assistant, answerer, HOST_Q)
-    assert len(chunks) >= 2, "the server's answer arrives in pieces"
+    assert len(chunks) >= 2, f"the server's answer arrives in pieces: {answer.fallback}"
     assert_checked(answer, hits, answerer)
 
     slow = _openai(assistant, llama_server.url, timeout=0.001)
     _, answer = _ask(assistant, slow, HOST_Q)
-    assert answer.fallback and answer.answerer == "extractive"
+    assert answer.fallback and answer.answerer == "extractive", answer
     assert "timed out" in answer.fallback or "took longer" in answer.fallback
     assert "Netherlands" in answer.text
 
