@@ -224,8 +224,13 @@ def _clean_blocks(blocks: list[Block]) -> Iterator[Block]:
             yield Block("\n".join(kept), heading=block.heading, page=block.page)
 
 
+# C0 and C1 control characters: noise from PDF extraction or junk, and in a terminal an
+# escape sequence could rewrite what `assistant search` shows.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _normalise_space(line: str) -> str:
-    line = line.replace("\u00a0", " ").replace("\t", " ")
+    line = _CONTROL.sub(" ", line.replace("\u00a0", " ").replace("\t", " "))
     return re.sub(r" {2,}", " ", line).strip()
 
 

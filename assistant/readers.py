@@ -115,6 +115,13 @@ def _quiet_parsers() -> Iterator[None]:
 
 def decode_text(data: bytes, name: str) -> str:
     """Decode bytes as text: UTF-8, UTF-16 with a BOM, else the best detected encoding."""
+    text = _decode(data, name)
+    if _control_share(text) > 0.01:
+        raise DocumentError(f"{name}: binary data, not text")
+    return text
+
+
+def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -134,10 +141,7 @@ def decode_text(data: bytes, name: str) -> str:
     best = from_bytes(data).best()
     if best is None or best.chaos > 0.2:
         raise DocumentError(f"{name}: unknown text encoding (save it as UTF-8)")
-    text = _western(data, best.chaos) or str(best)
-    if _control_share(text) > 0.01:
-        raise DocumentError(f"{name}: binary data, not text")
-    return text
+    return _western(data, best.chaos) or str(best)
 
 
 def _western(data: bytes, chaos: float) -> str | None:

@@ -227,3 +227,16 @@ def test_size_limit_is_a_setting(tmp_path: Path, embedder) -> None:
     assert bot.report.problems == [
         "medium.txt: too large (2.2 MB; the limit is 1 MB per document, setting max_document_mb)"
     ]
+
+
+def test_control_characters_never_reach_the_text(tmp_path: Path) -> None:
+    # Terminal escape sequences in a document must not reach `assistant search` output.
+    body = "The plant in Dakar ships vaccines to fourteen countries every month. " * 20
+    text = "\x1b]0;pwned\x07Vaccines are filled in Dakar.\x1b[2J\x0b\x85" + body + "\x9b31m"
+    (tmp_path / "escapes.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "controls.txt").write_bytes(bytes(range(1, 32)) * 50)
+    loaded = load_corpus(tmp_path)
+    (doc,) = loaded.documents
+    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in doc.text)
+    assert "Vaccines are filled in Dakar." in doc.text
+    assert [p.reason for p in loaded.problems] == ["controls.txt: binary data, not text"]
