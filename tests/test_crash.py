@@ -88,7 +88,7 @@ def test_feedback_log_stays_valid_json_lines_across_kills(forker, tmp_path) -> N
         complete = [json.loads(line) for line in lines[:-1]]  # every whole line is JSON
         ids = [int(r["feedback_id"].removeprefix("fb-")) for r in complete]
         # Records are on disk whole and in order: none lost in between, none doubled.
-        assert ids == list(range(len(ids))) and len(ids) > count
+        assert ids == list(range(len(ids))) and len(ids) >= count
         # The next writer (a restarted server) appends; a torn last line would be cut first.
         FeedbackLog(path).append(
             Feedback(f"fb-{len(ids)}", "up", "After the crash?", "Yes [1].", [], "build-x")
@@ -96,3 +96,4 @@ def test_feedback_log_stays_valid_json_lines_across_kills(forker, tmp_path) -> N
         records = FeedbackLog(path).read()
         assert [r["feedback_id"] for r in records] == [f"fb-{i}" for i in range(len(ids) + 1)]
         count = len(records)
+    assert count > 6  # the killed writers did write (fsync'd) records between the kills
