@@ -13,6 +13,7 @@ from assistant.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.errors import QuestionError
 from assistant.generation import build_answerer
 from assistant.index import Index, Progress, SyncReport, sync_index
+from assistant.questions import Question
 from assistant.retrieval import FusionSettings, Hit, Retriever
 from assistant.settings import Settings, load_settings
 
@@ -89,10 +90,16 @@ class Assistant:
 
     def ask(self, question: str, documents: Sequence[str] | None = None) -> Answer:
         """Answer a question with [n] citations, or refuse when the documents don't say."""
+        q, hits = self.prepare(question, documents)
+        return self.answerer.answer(q, hits, self.sources)
+
+    def prepare(
+        self, question: str, documents: Sequence[str] | None = None
+    ) -> tuple[Question, list[Hit]]:
+        """The checked, analysed question and the passages an answer is composed from."""
         q = self.retriever.analyse(self._check(question))
         self._check_documents(documents)
-        hits = self.retriever.search(q, max(5, self.settings.top_k), documents)
-        return self.answerer.answer(q, hits, self.sources)
+        return q, self.retriever.search(q, max(5, self.settings.top_k), documents)
 
     def as_retriever(
         self, k: int = 4, documents: Sequence[str] | None = None

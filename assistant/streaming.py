@@ -22,10 +22,7 @@ def stream_answer(
     assistant: Assistant, question: str, documents: Sequence[str] | None = None
 ) -> Iterator[str | Answer]:
     """Text pieces of the answer as they are ready, then the finished Answer, last."""
-    k = max(5, assistant.settings.top_k)
-    # search() checks the question and the documents (QuestionError on bad input).
-    hits = assistant.search(question, k, documents)
-    q = assistant.retriever.analyse(_clean(question))
+    q, hits = assistant.prepare(question, documents)  # QuestionError on bad input
     stream = getattr(assistant.answerer, "stream", None)
     if not callable(stream):
         answer = assistant.answerer.answer(q, hits, assistant.sources)
@@ -56,8 +53,3 @@ def _relay(stream: Generator[Any, None, Any]) -> Generator[str, None, Answer | N
         if isinstance(done.value, Answer):
             final = done.value
     return final
-
-
-def _clean(question: str) -> str:
-    # The same cleaning Assistant.ask applies before analysing a question.
-    return "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
