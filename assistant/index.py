@@ -233,7 +233,9 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None) -> Index:
     try:
         chunks = [_chunk_from_json(line) for line in _lines(build / CHUNKS)]
         vectors = faiss.read_index(str(build / VECTORS))
-        sentences = np.load(build / SENTENCES, allow_pickle=False)
+        # Memory-mapped: at ~4 KB a passage they are the index's largest part, and a question
+        # touches the rows of its few dozen candidates only.
+        sentences = np.load(build / SENTENCES, allow_pickle=False, mmap_mode="r")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexStateError(f"index files unreadable ({exc})") from None
     if vectors.ntotal != len(chunks) or len(chunks) != manifest.get("chunk_count"):

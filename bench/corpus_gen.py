@@ -36,9 +36,15 @@ def vocabulary(sentences: list[str]) -> list[str]:
 
 
 def write_documents(target: Path, count: int, paragraphs: int, seed: int = 0) -> list[Path]:
-    """Write count .txt documents of recombined real sentences into target; return their paths."""
+    """Write count .txt documents of recombined real sentences into target; return their paths.
+
+    About one word in twenty is swapped for another word of the corpus, so that documents do
+    not repeat each other's sentences verbatim (real corpora rarely do, and a pipeline that
+    de-duplicates sentences would otherwise look cheaper than it is).
+    """
     rng = np.random.default_rng(seed)
     sentences = real_sentences()
+    vocab = vocabulary(sentences)
     target.mkdir(parents=True, exist_ok=True)
     paths = []
     for d in range(count):
@@ -48,7 +54,11 @@ def write_documents(target: Path, count: int, paragraphs: int, seed: int = 0) ->
             if p % 4 == 0:
                 body.append(f"Section {p // 4 + 1}")
             picks = rng.choice(len(sentences), size=int(rng.integers(2, 6)), replace=False)
-            body.append(" ".join(sentences[i] for i in picks))
+            words = " ".join(sentences[i] for i in picks).split(" ")
+            for w in rng.integers(0, len(words), size=max(1, len(words) // 20)):
+                if words[w].isalpha():  # keep sentence ends, numbers and punctuation
+                    words[w] = vocab[int(rng.integers(len(vocab)))]
+            body.append(" ".join(words))
         path = target / f"doc_{d:03d}.txt"
         path.write_text(title + "\n\n" + "\n\n".join(body) + "\n", encoding="utf-8")
         paths.append(path)

@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)",
     )
     p.add_argument("--sizes", help="scale sizes, e.g. 10000,100000,1000000")
+    p.add_argument(
+        "--documents", type=int, default=50, help="synthetic documents for ingestion (default 50)"
+    )
     p.add_argument("--out", type=Path, help="report folder (default bench/reports/<timestamp>)")
     p.add_argument("--inline", action="store_true", help="run steps in this process")
     p.add_argument("--step-timeout", type=float, default=1800, help="seconds per step")
@@ -91,7 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out_dir = args.out or ROOT / "bench" / "reports" / (stamp + ("-quick" if args.quick else ""))
     out_dir.mkdir(parents=True, exist_ok=True)
     inline = args.inline or args.quick
-    plan = steps(args.quick, _sizes(args.sizes, args.quick), str(out_dir / "base.npz"), sections)
+    if args.documents < 1:
+        print("error: --documents must be at least 1", file=sys.stderr)
+        return 2
+    sizes = _sizes(args.sizes, args.quick)
+    plan = steps(args.quick, sizes, str(out_dir / "base.npz"), sections, args.documents)
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ def available() -> str | None:
     return None
 
 
+@cache
 def embeddings(batch_size: int = 32) -> Any:
-    """HuggingFaceEmbeddings over the bundled MiniLM, normalised, as the LangChain docs show it."""
+    """HuggingFaceEmbeddings over the bundled MiniLM, normalised, as the LangChain docs show it
+    (one per process: loading is not part of what is timed)."""
     import warnings
 
     from langchain_community.embeddings import HuggingFaceEmbeddings

@@ -266,3 +266,20 @@ def test_the_backend_is_recorded_and_a_change_rebuilds(tmp_path, corpus, embedde
     )
     with pytest.raises(SettingsError, match="backend"):
         SentenceTransformerEmbedder(embedder.name, backend="tensorrt")
+
+
+def test_question_embeddings_are_cached_in_a_bounded_lru(embedder):
+    from assistant.embeddings import SentenceTransformerEmbedder
+
+    small = SentenceTransformerEmbedder(embedder.name, cache_size=2)
+    first = small.embed_query("Who hosts the forum?")
+    assert small.embed_query("Who hosts the forum?") is first  # served from the cache
+    assert not first.flags.writeable  # shared between callers: nobody may change it
+    small.embed_query("What is a vaccine hub?")
+    small.embed_query("Who hosts the forum?")  # refreshed: now the most recent
+    small.embed_query("How many departments?")  # evicts the least recent one
+    assert small.cache_info() == (2, 2)
+    assert small.embed_query("Who hosts the forum?") is first
+    np.testing.assert_allclose(
+        first, embedder.embed_documents(["Who hosts the forum?"])[0], atol=1e-6
+    )
