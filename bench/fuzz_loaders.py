@@ -133,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     chunk_seconds = time.perf_counter() - start
 
     report = {
-        "command": "python -m bench.fuzz_loaders " + " ".join(argv or sys.argv[1:]),
+        "command": " ".join(
+            ["python -m bench.fuzz_loaders", *(sys.argv[1:] if argv is None else argv)]
+        ),
         "loader_inputs": files.inputs,
         "loader_outcomes": dict(sorted(files.outcomes.items())),
         "loader_seconds": round(files_seconds, 1),
