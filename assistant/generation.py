@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 ANSWERERS = ("extractive", "local", "openai")
 # Context windows (tiktoken tokens) used when llm_context_tokens is not set. SmolLM2 reads 8k, but
 # on 2 CPU cores every prompt token costs time before the first answer token: keep it short.
-DEFAULT_CONTEXT = {"local": 768, "openai": 4096}
+DEFAULT_CONTEXT = {"local": 640, "openai": 4096}
 _EXTRA_HINT = "install the optional extra: pip install -e '.[llm]'"
 
 

@@ -144,7 +144,7 @@ class Settings(BaseSettings):
         ge=256,
         description=(
             "The model's context budget in tiktoken (cl100k) tokens, answer included; "
-            "unset: 1280 for local, 4096 for openai."
+            "unset: 640 for local, 4096 for openai."
         ),
     )
     llm_max_answer_tokens: int = Field(

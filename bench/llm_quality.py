@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -44,6 +45,7 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
         latencies.append(time.perf_counter() - start)
         kind = "refused" if answer.refused else "fallback" if answer.fallback else "generated"
         kinds[kind] += 1
+        print(f"{item.id} {kind} {latencies[-1]:.1f}s", file=sys.stderr, flush=True)
         dropped += len(answer.dropped)
         if not answer.refused:
             passages = {c.number: c.passage for c in answer.citations}
