@@ -131,7 +131,7 @@ def test_malformed_manifest_is_an_index_error(clean, tmp_path, embedder, edit) -
 
 @pytest.mark.xfail(
     strict=True,
-    reason="manifest.json has no checksum of its own; see SECURITY.md (index integrity)",
+    reason="manifest.json has no checksum of its own (SECURITY.md, known gap)",
 )
 def test_flipped_title_in_manifest_is_detected(clean, tmp_path) -> None:
     index_dir, build = _copy(clean, tmp_path)
