@@ -225,7 +225,8 @@ def kill_stage(index_dir: Path, finished: bool, previous_build: str | None) -> s
     if not index_dir.exists():
         return "before writing"
     names = [p.name for p in index_dir.iterdir()]
-    current = (index_dir / POINTER).read_text().strip() if POINTER in names else None
+    words = (index_dir / POINTER).read_text().split() if POINTER in names else []
+    current = words[0] if words else None  # the build's name comes first
     if any(n.startswith(".tmp-") for n in names):
         return "writing the new build"
     if any(n.startswith(f".{POINTER}.") for n in names):
@@ -299,7 +300,7 @@ class States:
         corpus = self.after
         if scenario != "first build":
             shutil.copytree(self.index_before, index_dir)
-            previous = (index_dir / POINTER).read_text().strip()
+            previous = read_index(index_dir).version
             if scenario == "rebuild":
                 corpus, args = self.before, ["--rebuild"]
         job = {

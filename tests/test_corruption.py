@@ -37,7 +37,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict[str, objec
 def _copy(clean: dict, tmp_path: Path) -> tuple[Path, Path]:
     index_dir = tmp_path / "index"
     shutil.copytree(clean["index"], index_dir)
-    build = index_dir / (index_dir / POINTER).read_text().strip()
+    build = read_index(index_dir).path
     return index_dir, build
 
 
