@@ -59,11 +59,6 @@ def clock(fn: Callable[[], Any]) -> tuple[Any, float]:
     return result, time.perf_counter() - start
 
 
-def best_of(fn: Callable[[], Any], repeats: int) -> float:
-    """Median seconds of fn over repeats runs (the machine is shared: medians, not means)."""
-    return statistics.median(clock(fn)[1] for _ in range(max(1, repeats)))
-
-
 _EMBEDDERS: dict[tuple[str, int], Any] = {}
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench import stock
-from bench.common import best_of, clock, embedder
+from bench.common import clock, embedder
+
+LANGCHAIN = "stock LangChain (DirectoryLoader, RecursiveCharacterTextSplitter, FAISS)"
 
 
 def _chunk_texts(corpus: Path, model: Any) -> list[str]:
@@ -57,36 +60,41 @@ def run(
         variants: list[tuple[str, Any]] = [("torch", torch_model)]
         variants += [(b, embedder(b, batch_size)) for b in backends if b != "torch"]
         variants.append(("torch, separate sentences (previous)", SeparateSentences(torch_model)))
+        reason = stock.available()
+        lc = None if reason else stock.embeddings(batch_size)
+        lc_chunks = 0
         timings: dict[str, list[float]] = {"raw": []}
         for _ in range(repeats):  # interleaved, so load changes hit every variant alike
             timings["raw"].append(clock(raw)[1])
             for name, model in variants:
                 seconds = clock(lambda m=model: _build(corpus, Path(tmp) / "index", m))[1]
                 timings.setdefault(name, []).append(seconds)
-        raw_s = sorted(timings["raw"])[len(timings["raw"]) // 2]
-        out["rows"]["raw SentenceTransformer.encode"] = _row(raw_s, len(texts), raw_s)
-        for name, _ in variants:
-            seconds = sorted(timings[name])[len(timings[name]) // 2]
-            out["rows"][f"assistant index ({name})"] = _row(seconds, len(texts), raw_s)
-        reason = stock.available()
+            if lc is not None:
+                (_, lc_chunks), seconds = clock(lambda: stock.ingest(corpus, lc))
+                timings.setdefault(LANGCHAIN, []).append(seconds)
+        raw_runs = timings.pop("raw")
+        raw_s = statistics.median(raw_runs)
+        out["rows"]["raw SentenceTransformer.encode"] = _row(raw_runs, raw_runs, len(texts))
+        for name, runs in timings.items():
+            label = name if name == LANGCHAIN else f"assistant index ({name})"
+            chunks = lc_chunks if name == LANGCHAIN else len(texts)
+            out["rows"][label] = _row(runs, raw_runs, chunks)
         if reason:
             out["langchain_skipped"] = reason
         else:
-            lc = stock.embeddings(batch_size)
-            counts: list[int] = []
-            seconds = best_of(lambda: counts.append(stock.ingest(corpus, lc)[1]), repeats)
-            row = _row(seconds, counts[-1], raw_s)
-            row["note"] = "its own chunks (1000 characters, 200 overlap)"
-            out["rows"][
-                "stock LangChain (DirectoryLoader, RecursiveCharacterTextSplitter, FAISS)"
-            ] = row
+            out["rows"][LANGCHAIN]["note"] = "its own chunks (1000 characters, 200 overlap)"
+        out["raw_encode_s"] = round(raw_s, 3)
     return out
 
 
-def _row(seconds: float, chunks: int, raw_s: float) -> dict[str, Any]:
+def _row(runs: list[float], raw_runs: list[float], chunks: int) -> dict[str, Any]:
+    """Median seconds, and the median of each repeat's ratio to the raw encode just before it
+    (robust to the load drifting between repeats)."""
+    seconds = statistics.median(runs)
+    ratios = [r / raw for r, raw in zip(runs, raw_runs, strict=True) if raw]
     return {
         "seconds": round(seconds, 3),
         "chunks": chunks,
         "chunks_per_s": round(chunks / seconds, 1) if seconds else 0.0,
-        "x_raw_encode": round(seconds / raw_s, 3) if raw_s else 0.0,
+        "x_raw_encode": round(statistics.median(ratios), 3) if ratios else 0.0,
     }

@@ -36,7 +36,7 @@ def steps(
             else {
                 "documents": documents,
                 "paragraphs": 8,
-                "repeats": 2,
+                "repeats": 3,
                 "backends": ["onnx", "onnx-int8"],
             }
         )
