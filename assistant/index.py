@@ -2,7 +2,7 @@
 
 Layout of the index folder::
 
-    CURRENT                 name of the complete build in use (replaced atomically)
+    CURRENT                 name of the build in use, its manifest's SHA-256 (replaced atomically)
     build-<time>-<rand>/    manifest.json, chunks.jsonl, vectors.faiss, sentences.npy
     .lock                   held while a build is written
 
@@ -200,14 +200,18 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None) -> Index:
     if not pointer.exists():
         raise IndexStateError(f"no index in {index_dir}")
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        # "<build name> <sha256 of its manifest>"; older pointers hold the name only.
+        name, _, manifest_sha = pointer.read_text(encoding="utf-8").strip().partition(" ")
     except (OSError, UnicodeDecodeError) as exc:
         raise IndexStateError(f"{POINTER} unreadable ({exc})") from None
     build = index_dir / name
     if not name.startswith("build-") or "/" in name or not build.is_dir():
         raise IndexStateError(f"{POINTER} names a build that does not exist ({name!r})")
     try:
-        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+        raw = (build / MANIFEST).read_bytes()
+        if manifest_sha and hashlib.sha256(raw).hexdigest() != manifest_sha.strip():
+            raise IndexStateError(f"{MANIFEST} is corrupt (checksum mismatch)")
+        manifest = json.loads(raw.decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexStateError(f"manifest unreadable ({exc})") from None
     files = manifest.get("files") if isinstance(manifest, dict) else None
@@ -486,16 +490,16 @@ def _write_build(
         build = index_dir / name
         tmp.rename(build)
         _fsync_dir(index_dir)
-        _replace_pointer(index_dir, name)
+        _replace_pointer(index_dir, f"{name} {_sha256(build / MANIFEST)}")
         return build
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def _replace_pointer(index_dir: Path, name: str) -> None:
+def _replace_pointer(index_dir: Path, content: str) -> None:
     tmp = index_dir / f".{POINTER}.{secrets.token_hex(4)}"
-    tmp.write_text(name + "\n", encoding="utf-8")
+    tmp.write_text(content + "\n", encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, index_dir / POINTER)
     _fsync_dir(index_dir)
