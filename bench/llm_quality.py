@@ -34,6 +34,7 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
     sentences = unsupported = 0
     precisions: list[float] = []
     kinds: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     dropped = 0
     latencies: list[float] = []
     examples: list[dict[str, Any]] = []
@@ -45,6 +46,8 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
         latencies.append(time.perf_counter() - start)
         kind = "refused" if answer.refused else "fallback" if answer.fallback else "generated"
         kinds[kind] += 1
+        if answer.fallback:
+            reasons[answer.fallback.split(";")[0]] += 1
         print(f"{item.id} {kind} {latencies[-1]:.1f}s", file=sys.stderr, flush=True)
         dropped += len(answer.dropped)
         if not answer.refused:
@@ -65,6 +68,7 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
         "fallback": kinds["fallback"],
         "refused": kinds["refused"],
         "fallback_rate": kinds["fallback"] / answered if answered else None,
+        "fallback_reasons": dict(reasons),
         "sentences": sentences,
         "unsupported_sentences": unsupported / sentences if sentences else None,
         "citation_precision": statistics.mean(precisions) if precisions else None,
