@@ -17,6 +17,8 @@ from assistant.text import terms
 # Calibrated on evals/gold.jsonl with bench/calibrate_support.py (see README, "Generated answers").
 SUPPORT_THRESHOLD = 0.60
 LEXICAL_WEIGHT = 0.5
+# Share of a sentence's content words the passage must hold, whatever the embedding says.
+MIN_LEXICAL = 0.75
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # "claim. [1]" → "claim [1]." so that a marker stays with the sentence it follows.
@@ -74,11 +76,13 @@ class SupportChecker:
         threshold: float = SUPPORT_THRESHOLD,
         lexical_weight: float = LEXICAL_WEIGHT,
         attribute_unmarked: bool = True,
+        min_lexical: float = MIN_LEXICAL,
     ) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self.lexical_weight = lexical_weight
         self.attribute_unmarked = attribute_unmarked
+        self.min_lexical = min_lexical
         self._texts: dict[str, _Evidence] = {}  # passages scored by support(), oldest first
 
     def check(self, text: str, prompt: Prompt) -> CheckResult:
@@ -178,6 +182,8 @@ class SupportChecker:
             return 0.0, evidence.spans[0] if evidence.spans else (0, 0)
         wanted = set(terms(sentence))
         lexical = len(wanted & evidence.terms) / len(wanted) if wanted else 0.0
+        if lexical < self.min_lexical:  # mostly new words: a paraphrase too loose to verify
+            return 0.0, evidence.spans[0] if evidence.spans else (0, 0)
         sims = evidence.vectors @ vector if len(evidence.vectors) else np.zeros(1)
         best = int(np.argmax(sims))
         dense = float(max(0.0, sims[best]))
