@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.ann import ann_settings
 from assistant.answering import Answer, Answerer
 from assistant.chunking import ChunkingSettings
 from assistant.documents import Source
@@ -63,7 +64,10 @@ class Assistant:
             update = {"index_dir": index_dir, "corpus_dir": corpus_dir, **overrides}
             settings = settings.model_copy(update={k: v for k, v in update.items() if v})
         embedder = embedder or SentenceTransformerEmbedder(
-            settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
+            settings.embedding_model,
+            settings.embedding_device,
+            settings.embedding_batch_size,
+            backend=settings.embedding_backend,
         )
         chunking = ChunkingSettings(
             settings.chunk_tokens, settings.chunk_overlap_tokens, embedder.max_tokens
@@ -75,6 +79,7 @@ class Assistant:
             embedder,
             chunking,
             rebuild=rebuild,
+            ann=ann_settings(settings),
             max_document_bytes=settings.max_document_mb * 1024 * 1024,
             **kwargs,
         )

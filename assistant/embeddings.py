@@ -69,6 +69,12 @@ def supports_passages(embedder: Embedder) -> bool:
     return callable(getattr(embedder, "embed_passages", None))
 
 
+def _onnx_ready(path: str) -> bool:
+    from assistant import onnx_backend as ob
+
+    return Path(path).is_dir() and ob.read_model_folder(path) is not None
+
+
 def resolve_model_path(name: str) -> str:
     """A local folder for the model: the path itself, or the bundled copy of all-MiniLM-L6-v2."""
     if Path(name).expanduser().is_dir():
@@ -115,6 +121,10 @@ class SentenceTransformerEmbedder:
         self._files: Any = None  # onnx_backend.ModelFiles when torch is not needed
         self._tokenizer: Any = None  # tokenizers.Tokenizer: truncating, with special tokens
         self._counter: Any = None  # tokenizers.Tokenizer: no truncation (for counting)
+        if backend != "torch" and not _onnx_ready(self._path):
+            # ONNX is a speed-up for local mean-pooling models (the bundled one); any other
+            # model a user picks still works, through sentence-transformers.
+            self.backend = backend = "torch"
         if backend == "torch":
             self._model = self._load()
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -70,7 +70,7 @@ class Retriever:
         self._has_bm25 = any(chunk_terms)
         if self._has_bm25:
             self._bm25.index(chunk_terms, show_progress=False)
-        self._sentence_terms: dict[int, list[list[str]]] = {}
+        self._sentence_terms: dict[int, list[frozenset[str]]] = {}
 
     def analyse(self, question: str) -> Question:
         """Analyse a question, noting the names in it that no passage mentions."""
@@ -99,11 +99,12 @@ class Retriever:
         bm25_ranked = self._bm25_search(list(q.terms), s.candidates, rows) if s.bm25_weight else []
         dense_pos = {row: (i + 1, score) for i, (row, score) in enumerate(dense_ranked)}
         bm25_pos = {row: (i + 1, score) for i, (row, score) in enumerate(bm25_ranked)}
+        cover = self.stats.coverage_of(q.terms)
         hits = []
         for row in dict.fromkeys([r for r, _ in dense_ranked] + [r for r, _ in bm25_ranked]):
             d_rank, d_score = dense_pos.get(row, (None, None))
             b_rank, b_score = bm25_pos.get(row, (None, None))
-            coverage, scores = self._sentence_scores(row, q, vector)
+            coverage, scores = self._sentence_scores(row, q, vector, cover)
             best = int(np.argmax(scores)) if len(scores) else None
             score = (
                 (s.dense_weight / (s.rrf_k + d_rank) if d_rank else 0.0)
@@ -119,7 +120,7 @@ class Retriever:
                     dense_score=d_score,
                     bm25_score=b_score,
                     coverage=coverage,
-                    passage_coverage=self.stats.coverage(q.terms, self._chunk_terms[row]),
+                    passage_coverage=cover(self._chunk_terms[row]),
                     best_sentence=best,
                     sentence_scores=tuple(scores),
                 )
@@ -128,13 +129,14 @@ class Retriever:
         return _without_near_duplicates(hits, k, s.duplicate_threshold)
 
     def _sentence_scores(
-        self, row: int, q: Question, vector: np.ndarray
+        self, row: int, q: Question, vector: np.ndarray, cover: Callable[[Set[str]], float]
     ) -> tuple[float, list[float]]:
         """Best term coverage, and per sentence: similarity and coverage mixed, type-checked."""
-        cached = self._sentence_terms.get(row)
         chunk = self.index.chunks[row]
+        texts = chunk.sentence_texts()
+        cached = self._sentence_terms.get(row)
         if cached is None:
-            cached = [terms(t) for t in chunk.sentence_texts()]
+            cached = [frozenset(terms(t)) for t in texts]
             self._sentence_terms[row] = cached
         if not cached:
             return 0.0, []
@@ -142,17 +144,13 @@ class Retriever:
         # so it may borrow that sentence's terms, at a small discount.
         coverage = np.array(
             [
-                max(
-                    self.stats.coverage(q.terms, t),
-                    CONTEXT_DISCOUNT * self.stats.coverage(q.terms, cached[i - 1] + t) if i else 0,
-                )
+                max(cover(t), CONTEXT_DISCOUNT * cover(cached[i - 1] | t) if i else 0.0)
                 for i, t in enumerate(cached)
             ]
         )
         similarity = np.clip(self.index.chunk_sentence_vectors(row) @ vector, 0.0, 1.0)
         share = self.settings.sentence_dense_share
         scores = share * similarity + (1 - share) * coverage
-        texts = chunk.sentence_texts()
         fits = np.array([_can_answer(q, text, t) for text, t in zip(texts, cached, strict=True)])
         scores = np.where(fits, scores, scores * self.settings.type_penalty)
         return float(coverage.max()), [float(x) for x in scores]
@@ -177,20 +175,20 @@ class Retriever:
             mask = np.zeros(len(scores), dtype=bool)
             mask[rows] = True
             scores = np.where(mask, scores, 0.0)
-        n = min(n, int(np.count_nonzero(scores)))
-        if n == 0:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n]
+        n = min(n, len(scores))
+        # One partial sort of the scores as they are (no negated copy, no count of non-zeros):
+        # at a million passages that is most of BM25's time.
+        top = np.argpartition(scores, len(scores) - n)[len(scores) - n :]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(r), float(scores[r])) for r in top]
+        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
 
-def _can_answer(q: Question, sentence: str, sentence_terms: list[str]) -> bool:
+def _can_answer(q: Question, sentence: str, sentence_terms: Set[str]) -> bool:
     """False for a sentence that only restates the question (a heading, a question of its own)
     or lacks the kind of answer asked for (a number, a date)."""
     if sentence.rstrip(" <>*").endswith("?"):
         return False
-    if len(set(sentence_terms) - set(q.terms)) < NOVEL_TERMS:
+    if len(sentence_terms - set(q.terms)) < NOVEL_TERMS:
         return False
     return q.satisfied_by(sentence)
 

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     max_document_mb: int = Field(
         default=20,
         ge=1,
-        description="Largest document file indexed, in MB; bigger files are skipped with a message.",
+        description="Largest document file indexed, in MB; bigger ones are skipped with a message.",
     )
 
     # Embedding model.

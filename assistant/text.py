@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Set
 from functools import lru_cache
 from typing import Any
 
@@ -137,9 +137,17 @@ class TermStats:
 
     def coverage(self, question_terms: Iterable[str], passage_terms: Iterable[str]) -> float:
         """Share of the question's idf mass that the passage contains (0-1)."""
-        wanted = set(question_terms)
-        if not wanted:
-            return 0.0
-        have = set(passage_terms)
-        total = sum(self.idf(t) for t in wanted)
-        return sum(self.idf(t) for t in wanted & have) / total if total else 0.0
+        return self.coverage_of(question_terms)(set(passage_terms))
+
+    def coverage_of(self, question_terms: Iterable[str]) -> Callable[[Set[str]], float]:
+        """coverage() for one question, its weights computed once (search scores hundreds of
+        sentences against the same question)."""
+        mass = {t: self.idf(t) for t in set(question_terms)}
+        total = sum(mass.values())
+
+        def cover(passage_terms: Set[str]) -> float:
+            if not total:
+                return 0.0
+            return sum(m for t, m in mass.items() if t in passage_terms) / total
+
+        return cover
