@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.chunking import place_label
 from assistant.documents import Source
 from assistant.questions import Question, analyse
 from assistant.retrieval import Hit
 from assistant.text import terms
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 REFUSAL_TEXT = (
     "The documents don't say. None of the passages answers this question; "
@@ -144,6 +147,15 @@ class ExtractiveAnswerer:
         self.max_words = max_words
         self.max_sentences = max_sentences
         self.passages = passages
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExtractiveAnswerer:
+        """The extractive answerer the settings describe."""
+        return cls(
+            refusal_threshold=settings.refusal_threshold,
+            max_words=settings.answer_max_words,
+            max_sentences=settings.answer_max_sentences,
+        )
 
     def answer(
         self, question: str | Question, hits: Sequence[Hit], sources: Mapping[str, Source]

@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.ann import ann_settings
-from assistant.answering import Answer, Answerer
+from assistant.answering import Answer, Answerer, ExtractiveAnswerer
 from assistant.chunking import ChunkingSettings
 from assistant.documents import Source
 from assistant.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.errors import QuestionError
-from assistant.generation import build_answerer
 from assistant.index import Index, Progress, SyncReport, sync_index
 from assistant.questions import Question
 from assistant.retrieval import FusionSettings, Hit, Retriever
@@ -38,7 +37,7 @@ class Assistant:
         self.settings = settings
         self.report = report or SyncReport()
         self.retriever = Retriever(index, embedder, fusion_settings(settings))
-        self.answerer: Answerer = answerer or build_answerer(settings, embedder)
+        self.answerer: Answerer = answerer or _answerer(settings, embedder)
         self.sources = {
             doc_id: Source(**{k: meta.get(k, "") for k in Source.__dataclass_fields__})
             for doc_id, meta in index.documents.items()
@@ -150,3 +149,12 @@ def fusion_settings(settings: Settings) -> FusionSettings:
         candidates=settings.candidates,
         duplicate_threshold=settings.duplicate_threshold,
     )
+
+
+def _answerer(settings: Settings, embedder: Embedder) -> Answerer:
+    if settings.answerer == "extractive":
+        # LangChain's chat-model stack takes about half a second to import: only for LLMs.
+        return ExtractiveAnswerer.from_settings(settings)
+    from assistant.generation import build_answerer
+
+    return build_answerer(settings, embedder)
