@@ -18,7 +18,7 @@ from assistant.text import terms
 SUPPORT_THRESHOLD = 0.60
 LEXICAL_WEIGHT = 0.5
 # Share of a sentence's content words the passage must hold, whatever the embedding says.
-MIN_LEXICAL = 0.75
+MIN_LEXICAL = 0.85
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # "claim. [1]" → "claim [1]." so that a marker stays with the sentence it follows.
