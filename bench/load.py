@@ -8,7 +8,9 @@ questions in the gold set // questions per session): no session repeats a questi
 each turn every session asks a different one, so a reply delivered to the wrong session
 shows. Every reply is checked (see check_turn), the latency of each question is taken on
 the client (queueing included), and the server's resident memory is read from /proc after
-start-up, after a warm-up round and at the end. Writes bench/reports/load.json.
+start-up, after a warm-up round and at the end; --rounds N repeats the whole load with new
+sessions (memory should level off, not climb round after round). The top-level figures are
+the first round's, "rounds" has each. Writes bench/reports/load.json.
 
 With --url URL --server-pid PID it loads an app that is already running instead (the test
 does this against its in-process server, so that the clients' work and memory stay out of
@@ -277,12 +279,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=50, help="simultaneous sessions")
     parser.add_argument("--questions", type=int, default=20, help="questions per session")
     parser.add_argument("--warmup", type=int, default=2, help="questions per session first")
+    parser.add_argument("--rounds", type=int, default=1, help="load rounds, new sessions each")
     parser.add_argument("--out", type=Path, default=REPORT, help="JSON report to write")
     parser.add_argument("--url", help="an app already running (default: start assistant serve)")
     parser.add_argument("--server-pid", type=int, help="with --url: the process to measure")
     args = parser.parse_args(argv)
     if not 1 <= args.warmup < args.questions or args.sessions < 1:
         parser.error("need at least one session and 1 <= --warmup < --questions")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if bool(args.url) != bool(args.server_pid):
         parser.error("--url and --server-pid go together")
     if args.url:
@@ -304,6 +309,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{figures['latency_median_s']} s, p95 {figures['latency_p95_s']} s; server RSS "
         f"{figures['rss_start_mb']} MiB at start, {figures['rss_after_warmup_mb']} after "
         f"warm-up, {figures['rss_end_mb']} at the end"
+        + "".join(
+            f"; round {n}: {r['questions_answered']} answered, {r['errors']} errors, RSS "
+            f"{r['rss_start_mb']} -> {r['rss_end_mb']} MiB"
+            for n, r in enumerate(figures["rounds"][1:], start=2)
+        )
     )
     failed = figures["errors"] or figures["wrong_session_replies"]
     return 1 if failed or figures["inconsistent_replies"] else 0
@@ -313,6 +323,18 @@ def _run(args: argparse.Namespace, url: str, pid: int) -> dict[str, Any]:
     sessions, figures = run_load(
         url, args.sessions, args.questions, args.warmup, lambda: rss_mb(pid), _log
     )
+    # Later rounds, each with new sessions: memory that kept growing round after round would
+    # be a leak; the first round's growth alone is the server settling to its working set.
+    figures["rounds"] = [_round_figures(figures)]
+    for _ in range(args.rounds - 1):
+        more, later = run_load(
+            url, args.sessions, args.questions, args.warmup, lambda: rss_mb(pid), _log
+        )
+        figures["rounds"].append(_round_figures(later))
+        for key in ("errors", "wrong_session_replies", "inconsistent_replies"):
+            figures[key] += later[key]
+        figures["first_problems"] += later["first_problems"]
+        sessions += more
     # What each session asked and what its conversation showed, for a caller to re-check.
     figures["conversations"] = [
         {
@@ -326,6 +348,14 @@ def _run(args: argparse.Namespace, url: str, pid: int) -> dict[str, Any]:
         for s in sessions
     ]
     return figures
+
+
+def _round_figures(figures: dict[str, Any]) -> dict[str, Any]:
+    keys = ("questions_answered", "errors", "latency_median_s", "latency_p95_s")
+    return {
+        **{key: figures[key] for key in keys},
+        **{key: figures[key] for key in figures if key.startswith("rss_") and key[-3:] == "_mb"},
+    }
 
 
 def _serve_and_run(args: argparse.Namespace) -> dict[str, Any]:
