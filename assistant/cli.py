@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--document", action="append", help="only this document (repeatable)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _answerer_option(p)
     p.set_defaults(run=_cmd_ask)
 
     p = sub.add_parser("search", parents=[common], help="list the passages that match a question")
@@ -69,12 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--share", action="store_true", help="create a public Gradio share link")
+    _answerer_option(p)
     p.set_defaults(run=_cmd_serve)
 
     from assistant.eval_cli import add_eval_parser
 
     add_eval_parser(sub)  # its own --config: configurations to compare, not the settings file
     return parser
+
+
+def _answerer_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--answerer",
+        choices=["extractive", "local", "openai"],
+        help="who writes the answer (default: the answerer setting, extractive)",
+    )
 
 
 def _open(args: argparse.Namespace, rebuild: bool = False, quiet: bool = False) -> Assistant:
@@ -100,9 +110,12 @@ def _open(args: argparse.Namespace, rebuild: bool = False, quiet: bool = False) 
         if done >= total:
             bar.close()
 
-    assistant = Assistant.open(
-        index_dir=args.index, corpus_dir=args.corpus, rebuild=rebuild, progress=progress
-    )
+    from assistant.settings import load_settings
+
+    chosen = {"index_dir": args.index, "corpus_dir": args.corpus}
+    chosen["answerer"] = getattr(args, "answerer", None)
+    settings = load_settings(**{k: v for k, v in chosen.items() if v is not None})
+    assistant = Assistant.open(settings=settings, rebuild=rebuild, progress=progress)
     report = assistant.report
     if report.wrote or report.problems or report.rebuilt_because:
         print(report.summary(), file=sys.stderr)
@@ -188,6 +201,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def format_answer(answer: Answer) -> str:
     """The answer and its numbered sources as plain text."""
     lines = [textwrap.fill(answer.text, 96), ""]
+    if answer.fallback:
+        lines[1:1] = [textwrap.fill(f"Note: {answer.fallback}", 96), ""]
     if answer.refused:
         if answer.hits:
             lines.append("You may be looking for:")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant import api as api_module
+from assistant import cli
 from assistant.api import Assistant
 from assistant.embeddings import SentenceTransformerEmbedder
 from assistant.settings import load_settings
@@ -40,3 +42,19 @@ def assistant(
     """An Assistant over a real index of the corpus, built once per test run."""
     index_dir = tmp_path_factory.mktemp("index")
     yield Assistant.open(index_dir=index_dir, corpus_dir=corpus_copy, embedder=embedder)
+
+
+@pytest.fixture
+def run_cli(assistant: Assistant, embedder, monkeypatch, capsys):
+    """Run `assistant ask|search` in this process on the test index, with the loaded model."""
+    # The CLI builds its own embedder; hand it the one already loaded (same model, same files).
+    monkeypatch.setattr(api_module, "SentenceTransformerEmbedder", lambda *a, **k: embedder)
+    where = ["--index", str(assistant.settings.index_dir)]
+    where += ["--corpus", str(assistant.settings.corpus_dir)]
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli.main([*args, *where])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from assistant import api as api_module
-from assistant import cli
 from assistant.answering import Answer
 from assistant.api import Assistant
 from assistant.errors import QuestionError
@@ -103,22 +101,6 @@ def test_other_languages_code_and_injections_get_a_plain_response(
 
 
 # ---------------------------------------------------------------- command line
-
-
-@pytest.fixture
-def run_cli(assistant: Assistant, embedder, monkeypatch, capsys):
-    """Run `assistant ask|search` in this process on the test index, with the loaded model."""
-    # The CLI builds its own embedder; hand it the one already loaded (same model, same files).
-    monkeypatch.setattr(api_module, "SentenceTransformerEmbedder", lambda *a, **k: embedder)
-    where = ["--index", str(assistant.settings.index_dir)]
-    where += ["--corpus", str(assistant.settings.corpus_dir)]
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = cli.main([*args, *where])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.mark.parametrize(
