@@ -151,6 +151,9 @@ JS = (
 )
 
 
+STATE_SESSIONS = 1000  # enough for a meeting's delegates; bounds memory to a few hundred MB
+
+
 def launch_options() -> dict[str, Any]:
     """Keyword arguments for Blocks.launch() that keep the page offline: system fonts only."""
     theme = gr.themes.Default(
@@ -164,6 +167,9 @@ def launch_options() -> dict[str, Any]:
         "js": JS,
         "footer_links": ["api", "settings"],
         "show_error": False,  # a user sees a sentence, never a stack trace
+        # Gradio keeps every session's state (~0.4 MB for 20 turns) until 10,000 sessions by
+        # default; API clients never close theirs. Past this many, the oldest is forgotten.
+        "state_session_capacity": STATE_SESSIONS,
     }
 
 
