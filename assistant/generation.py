@@ -30,6 +30,7 @@ from assistant.errors import SettingsError
 from assistant.prompting import Prompt, PromptError, build_prompt
 from assistant.questions import Question, analyse
 from assistant.retrieval import Hit
+from assistant.text import terms
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -39,6 +40,11 @@ ANSWERERS = ("extractive", "local", "openai")
 # on 2 CPU cores every prompt token costs time before the first answer token: keep it short.
 DEFAULT_CONTEXT = {"local": 640, "openai": 4096}
 _EXTRA_HINT = "install the optional extra: pip install -e '.[llm]'"
+
+
+# A generated answer must mention at least this share of the question's terms that the
+# extractive answer mentions; below it, the model answered something else.
+ON_TOPIC = 0.5
 
 
 class LLMAnswerer:
@@ -145,6 +151,10 @@ class LLMAnswerer:
             )
             return _fall_back(extractive, f"{why}; showing the extractive answer.", dropped)
         text, citations = _compose(result, prompt, sources)
+        if _addressed(text, extractive) < ON_TOPIC * _addressed(extractive.text, extractive):
+            # Supported is not enough: a true sentence about something else is no answer.
+            reason = "The generated answer did not address the question"
+            return _fall_back(extractive, f"{reason}; showing the extractive answer.", dropped)
         return Answer(
             question=extractive.question,
             text=text,
@@ -189,6 +199,12 @@ def _compose(
         sentence += "" if claim.text.endswith(("?", "!", "…")) else "."
         sentences.append(f"{sentence} {''.join(marks)}")
     return " ".join(sentences), citations
+
+
+def _addressed(text: str, extractive: Answer) -> float:
+    """Share of the question's terms an answer's text mentions."""
+    asked = set(terms(extractive.question))
+    return len(asked & set(terms(text))) / len(asked) if asked else 1.0
 
 
 def _fall_back(extractive: Answer, reason: str, dropped: tuple[str, ...] = ()) -> Answer:
