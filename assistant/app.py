@@ -257,8 +257,9 @@ def build_app(
             return text, gr.update(), f"⚠️ {exc}", pending
         return "", gr.update(visible=False), "Your comment was saved. Thank you.", None
 
-    def new_conversation() -> tuple[list[Any], list[Turn], str, Any]:
-        return [], [], "", gr.update(value=None, interactive=False)
+    def new_conversation() -> tuple[list[Any], list[Turn], Any]:
+        # The question box is left alone: what someone has started typing is theirs.
+        return [], [], gr.update(value=None, interactive=False)
 
     def pick_example(data: gr.SelectData) -> str:
         value = data.value
@@ -397,15 +398,12 @@ def build_app(
             outputs=[comment, feedback_row, note, pending],
             api_visibility="private",
         )
-        clear.click(
-            new_conversation,
-            None,
-            [chatbot, turns, question, download],
+        # "New conversation" and the chat's own bin icon: the session's turns go with the view.
+        gr.on(
+            triggers=[clear.click, chatbot.clear],
+            fn=new_conversation,
+            outputs=[chatbot, turns, download],
             api_visibility="private",
-        )
-        # The chat's own bin icon clears the view; the session's turns must go with it.
-        chatbot.clear(
-            new_conversation, None, [chatbot, turns, question, download], api_visibility="private"
         )
         gr.api(ask, api_name="ask", concurrency_limit=limit, concurrency_id=CONCURRENCY_ID)
         gr.api(search, api_name="search", concurrency_limit=limit, concurrency_id=CONCURRENCY_ID)
