@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import CORPUS
+from bench.common import CORPUS, free_port
 
 QUESTION = "Which country will host the next World Local Production Forum?"
 
@@ -81,15 +80,9 @@ def _ask_importtime(index: Path) -> str:
     return done.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def serve_ready(index: Path, timeout: float = 300) -> float:
     """Seconds from `assistant serve` start until its page answers HTTP 200 on loopback."""
-    port = _free_port()
+    port = free_port()
     start = time.perf_counter()
     proc = subprocess.Popen(
         [*_cli(), "serve", "--port", str(port), "--index", str(index), "--corpus", str(CORPUS)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import socket
 import statistics
 import sys
 import time
@@ -80,3 +81,20 @@ def gold_questions() -> list[str]:
     from assistant.evaluation import load_gold
 
     return [g.question for g in load_gold(GOLD)]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, deadline: float) -> None:
+    """Return once something listens on 127.0.0.1:port; TimeoutError at perf_counter() deadline."""
+    while time.perf_counter() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"assistant serve did not listen on port {port}")

@@ -25,7 +25,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench.common import free_port, percentile, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "bench" / "reports" / "load.json"
@@ -193,17 +194,6 @@ def summarise(sessions: Sequence[Session], wall_s: float) -> dict[str, Any]:
         "wall_s": round(wall_s, 1),
         "questions_per_s": round(len(latencies) / wall_s, 2) if wall_s else None,
     }
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) by linear interpolation; 0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return float(ordered[low] + (ordered[high] - ordered[low]) * (pos - low))
 
 
 def rss_mb(pid: int) -> float:
@@ -369,7 +359,7 @@ def _serve_and_run(args: argparse.Namespace) -> dict[str, Any]:
         common = ["--corpus", str(ROOT / "corpus"), "--index", str(index)]
         _log("building the index (not timed)")
         subprocess.run([assistant_cmd, "index", *common], check=True, env=env)
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [assistant_cmd, "serve", *common, "--port", str(port)],
             env=env,
@@ -378,7 +368,7 @@ def _serve_and_run(args: argparse.Namespace) -> dict[str, Any]:
             start_new_session=True,
         )
         try:
-            _wait_for_port(port, time.perf_counter() + 180)
+            wait_for_port(port, time.perf_counter() + 180)
             return _run(args, f"http://127.0.0.1:{port}/", server.pid)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -387,21 +377,6 @@ def _serve_and_run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, deadline: float) -> None:
-    while time.perf_counter() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"assistant serve did not listen on port {port}")
 
 
 if __name__ == "__main__":

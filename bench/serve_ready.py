@@ -11,13 +11,14 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.common import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -51,7 +52,7 @@ def main() -> int:
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
             )
             for run in range(args.runs):
-                port = _free_port()
+                port = free_port()
                 started = time.perf_counter()
                 server = subprocess.Popen(
                     [assistant_cmd, "serve", *common, "--port", str(port)],
@@ -62,7 +63,7 @@ def main() -> int:
                 )
                 try:
                     page = browser.new_page()
-                    _wait_for_port(port, started + 120)
+                    wait_for_port(port, started + 120)
                     page.goto(f"http://127.0.0.1:{port}/")
                     page.wait_for_selector("#question textarea", timeout=60_000)
                     ready.append(time.perf_counter() - started)
@@ -115,21 +116,6 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, deadline: float) -> None:
-    while time.perf_counter() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"assistant serve did not listen on port {port}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ OpenAI-compatible server (openai); every kept sentence is checked against its ci
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from assistant.checking import split_claims
 from assistant.errors import SettingsError
 from assistant.generation import LLMAnswerer, build_answerer, bundled_model_path
 from assistant.text import terms
+
+from ._app_fixtures import free_port
 
 pytest.importorskip(
     "llama_cpp", reason="llama-cpp-python is not installed: pip install -e '.[llm]'"
@@ -125,12 +126,6 @@ def test_missing_gguf_file_is_a_clear_error(assistant, tmp_path):
 # --- openai: a real llama.cpp server on a free localhost port ---------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class LlamaServer:
     """python -m llama_cpp.server with the bundled GGUF, on 127.0.0.1."""
 
@@ -188,7 +183,7 @@ class LlamaServer:
 @pytest.fixture
 def llama_server(tmp_path: Path) -> Iterator[LlamaServer]:
     """A running llama.cpp OpenAI-compatible server; stopped at the end if the test didn't."""
-    server = LlamaServer(_free_port(), tmp_path / "server.log")
+    server = LlamaServer(free_port(), tmp_path / "server.log")
     server.wait_ready()
     yield server
     server.stop()
