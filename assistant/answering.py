@@ -220,9 +220,10 @@ class ExtractiveAnswerer:
             if _same(cand, chosen) or cand.score < SECOND_PART * best.score:
                 continue
             adds = (set(q.terms) - covered) & _context_terms(hits[cand.hit_rank], cand.sentence)
-            # Another passage earns a citation only by answering what is still open; a sentence
-            # that repeats the answer from elsewhere is noise beside it.
-            if len(adds) >= OPEN_PART_TERMS or (
+            # Another passage earns a citation only by answering a second part of the question
+            # that is still open; a sentence that repeats the answer from elsewhere, or matches
+            # the question's wording around the answer, is noise beside it.
+            if (q.two_part and len(adds) >= OPEN_PART_TERMS) or (
                 cand.hit_rank == best.hit_rank and cand.score >= NEARLY * best.score
             ):
                 chosen.append(cand)

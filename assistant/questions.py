@@ -30,6 +30,12 @@ _DEFINING = re.compile(
     re.I,
 )
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|</?[a-z][^<>]{0,200}>", re.I | re.S)
+# Signs that a question asks two things, each of which may be answered in another passage:
+# a second wh-clause, two sources, "both", or two dates or years.
+_TWO_PARTS = re.compile(
+    r"\band\s+((on|in|at|for|by|from|with|to|of)\s+)?(who|what|when|where|which|whom|how|why)\b|\baccording\s+to\b.+\band\b|\bboth\b",
+    re.I,
+)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
 
 
@@ -42,6 +48,7 @@ class Question:
     wants: str | None  # "number", "date", "definition" or None
     names: tuple[str, ...]  # capitalised words inside the question (places, people, bodies)
     unknown_names: tuple[str, ...] = ()  # names the corpus never mentions
+    two_part: bool = False  # asks two things that separate passages may answer
 
     def satisfied_by(self, sentence: str) -> bool:
         """True when the sentence holds the kind of answer asked for: a definition, or a
@@ -69,4 +76,8 @@ def analyse(text: str) -> Question:
         else None
     )
     names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text.strip())))
-    return Question(text=text, terms=tuple(terms(text)), wants=wants, names=names)
+    q_terms = tuple(terms(text))
+    years = set(re.findall(r"\b(?:19|20)\d\d\b", text))
+    dates = {t for t in q_terms if t.startswith("date")} | years
+    two_part = bool(_TWO_PARTS.search(text)) or len(dates) > 1
+    return Question(text=text, terms=q_terms, wants=wants, names=names, two_part=two_part)

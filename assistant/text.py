@@ -12,6 +12,27 @@ from typing import Any
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # "Korean"/"African"/"Indian" ask about Korea, Africa, India: fold the adjective into the place.
 _DEMONYM = re.compile(r"^(\w{3,}[eic])an$")
+# British and American spellings of one word ("licence"/"license", "organisation"/"organization",
+# "programme"/"program") are one term: documents and the people asking rarely agree on which.
+_SPELLING = (
+    (re.compile(r"^(\w{3,})is(e|ed|es|ing|ation|ations)$"), r"\1iz\2"),
+    (re.compile(r"^(\w{2,})ys(e|ed|es|ing)$"), r"\1yz\2"),
+    (re.compile(r"^(licen|defen|offen)c(e|es)$"), r"\1s\2"),
+    (re.compile(r"^(program)me(s?)$"), r"\1\2"),
+    (re.compile(r"^(\w{3,})our(s?|ed|ing)$"), r"\1or\2"),
+    (re.compile(r"^(\w{3,})tre(s?)$"), r"\1ter\2"),
+)
+_MONTH_NAMES = [
+    *("january", "february", "march", "april", "may", "june"),
+    *("july", "august", "september", "october", "november", "december"),
+]
+_MONTH_RE = "(" + "|".join(_MONTH_NAMES + [m[:3] for m in _MONTH_NAMES] + ["sept"]) + r")\.?"
+_DAY_RE = r"([0-3]?\d)(?:st|nd|rd|th)?"
+# "3 June", "3rd of June", "June 3rd": one day written three ways. Each gets the same extra
+# term ("date0603") so that a question's date matches the document's however either writes it.
+_DAY_MONTH = re.compile(
+    rf"\b{_DAY_RE}(?:\s+of)?\s+{_MONTH_RE}(?!\w)|\b{_MONTH_RE}\s+{_DAY_RE}\b", re.I
+)
 
 # Snowball stems regular forms only; questions ask "who leads" where documents say "led by".
 _IRREGULAR = {
@@ -100,19 +121,37 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | frozenset(_FUNCTION_WORDS.split())
 
 
+def _fold(word: str) -> str:
+    for pattern, american in _SPELLING:
+        word = pattern.sub(american, word)
+    return _IRREGULAR.get(word, word)
+
+
+def _dates(text: str) -> list[str]:
+    found = []
+    for m in _DAY_MONTH.finditer(text):
+        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if 1 <= int(day) <= 31:
+            number = [n[:3] for n in _MONTH_NAMES].index(month[:3].lower()) + 1
+            found.append(f"date{number:02d}{int(day):02d}")
+    return found
+
+
 def terms(text: str) -> list[str]:
-    """Stemmed content terms of a text, in order (stopwords and one-letter tokens dropped)."""
+    """Stemmed content terms of a text, in order (stopwords and one-letter tokens dropped),
+    then one term per day-and-month date it mentions."""
     stop = _stopwords()
     tokens = _TOKEN.findall(text)
     # An acronym is a name even when it spells a stopword ("WHO", "US"), unless the whole
     # text is in capitals (a heading such as "REPORT OF THE FORUM").
     shouting = sum(t.isupper() for t in tokens) > len(tokens) / 2
     words = [
-        _IRREGULAR.get(w.lower(), w.lower())
+        _fold(w.lower())
         for w in tokens
         if len(w) > 1 and (w.lower() not in stop or (w.isupper() and not shouting))
     ]
-    return [_DEMONYM.sub(r"\1a", t) for t in _stemmer().stemWords(words)] if words else []
+    stems = [_DEMONYM.sub(r"\1a", t) for t in _stemmer().stemWords(words)] if words else []
+    return stems + _dates(text)
 
 
 def words(text: str) -> list[str]:

@@ -50,3 +50,16 @@ def test_answer_serialises(assistant):
     assert "Netherlands" in data["answer"]
     c = data["citations"][0]
     assert c["passage"][c["sentence_span"][0] : c["sentence_span"][1]] == c["sentence"]
+
+
+def test_a_one_part_question_cites_one_passage(assistant):
+    # A sentence from another passage that only repeats the question's wording ("in the forum
+    # report") would be a citation that does not support the answer.
+    answer = assistant.ask("What does the abbreviation GMP mean in the forum report?")
+    assert "good manufacturing practices" in answer.text
+    assert len(answer.citations) == 1
+
+
+def test_a_two_part_question_may_cite_a_passage_for_each_part(assistant):
+    answer = assistant.ask("What happened on 3 June and on 4 June in Korea's vaccine hub effort?")
+    assert not answer.refused and len(answer.citations) == 2

@@ -1,0 +1,62 @@
+"""Question analysis: the kind of answer wanted, names, markup, and questions in two parts."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.questions import analyse
+
+
+@pytest.mark.parametrize(
+    ("question", "wants"),
+    [
+        ("How many experts will each country appoint?", "number"),
+        ("What percentage of vaccines is imported?", "number"),
+        ("When was the forum held?", "date"),
+        ("On which dates was the forum held?", "date"),
+        ("What is the WLPF?", "definition"),
+        ("What is the role of the WLPF?", None),
+        ("Who leads the task force?", None),
+    ],
+)
+def test_kind_of_answer_wanted(question, wants):
+    assert analyse(question).wants == wants
+
+
+def test_a_number_already_in_the_question_is_not_an_answer():
+    q = analyse("How many of the 15 experts are scientists?")
+    assert not q.satisfied_by("Each side appoints 15 experts.")
+    assert q.satisfied_by("Five of them are scientists.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who heads the task force, and who leads its implementation unit?",
+        "Which task forces were set up, and on which days?",
+        "Why did it happen, according to the report and the explainer?",
+        "Which resolutions from 2020 and 2022 are listed?",
+        "What happened on 3 June and on 4 June?",
+        "What do both documents say about licensing?",
+    ],
+)
+def test_questions_in_two_parts(question):
+    assert analyse(question).two_part
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many experts will Korea and the US each appoint?",
+        "What does local and regional manufacturing mean?",
+        "What happened on 3 June?",
+    ],
+)
+def test_questions_in_one_part(question):
+    assert not analyse(question).two_part
+
+
+def test_names_and_pasted_markup():
+    q = analyse("<script>alert(1)</script>Which country will host the next <b>Forum</b>?")
+    assert q.text == "Which country will host the next Forum ?"
+    assert q.names == ("Forum",)
