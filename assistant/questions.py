@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.text import terms
 
@@ -36,6 +37,20 @@ _TWO_PARTS = re.compile(
     r"\band\s+((on|in|at|for|by|from|with|to|of)\s+)?(who|what|when|where|which|whom|how|why)\b|\baccording\s+to\b.+\band\b|\bboth\b",
     re.I,
 )
+# Words that shape a question rather than say what it is about ("give an example", "what does
+# X stand for", "what sort of", "apart from", "which year"). Documents rarely use them next to
+# the answer, so counting them as terms to cover makes a reworded question look unanswered.
+# The kind of answer they ask for (a number, a date) is checked separately.
+_FRAMING = """
+give gives giving given example examples instance instances mean means meant meaning stand stands
+stood put puts happen happens happened happening serve serves served serving sit sits sat
+hear hears heard tell tells told say says said mention mentions mentioned list lists listed
+count counts counted call calls called name names named sort sorts kind kinds type types
+according apart besides except someone somebody anyone anybody something anything one ones
+usual usually exactly actually really specifically particular particularly basically simply
+year years month months day days date dates time times number numbers amount amounts
+percentage place take took taken takes
+"""
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
 
 
@@ -62,6 +77,11 @@ class Question:
         return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
 
 
+@lru_cache(maxsize=1)
+def _framing_terms() -> frozenset[str]:
+    return frozenset(terms(_FRAMING))
+
+
 def analyse(text: str) -> Question:
     """Terms, expected answer type and mentioned names of a question."""
     # Markup pasted with a question (a script, tags) is not part of what is asked.
@@ -76,7 +96,7 @@ def analyse(text: str) -> Question:
         else None
     )
     names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text.strip())))
-    q_terms = tuple(terms(text))
+    q_terms = tuple(t for t in terms(text) if t not in _framing_terms())
     years = set(re.findall(r"\b(?:19|20)\d\d\b", text))
     dates = {t for t in q_terms if t.startswith("date")} | years
     two_part = bool(_TWO_PARTS.search(text)) or len(dates) > 1

@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     answer_max_words: int = Field(default=80, ge=10, description="Longest extractive answer.")
     answer_max_sentences: int = Field(default=3, ge=1, description="Most sentences in an answer.")
     refusal_threshold: float = Field(
-        default=0.36,
+        default=0.42,
         ge=0,
         le=1,
         description=(

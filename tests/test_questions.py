@@ -60,3 +60,21 @@ def test_names_and_pasted_markup():
     q = analyse("<script>alert(1)</script>Which country will host the next <b>Forum</b>?")
     assert q.text == "Which country will host the next Forum ?"
     assert q.names == ("Forum",)
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("Give an example of production collaboration.", {"product", "collabor"}),
+        ("What does EUA stand for?", {"eua"}),
+        ("Apart from governments, what sorts of groups took part?", {"govern", "group", "part"}),
+        ("In which year was the resolution adopted?", {"resolut", "adopt"}),
+    ],
+)
+def test_words_that_only_shape_the_question_are_not_terms(question, kept):
+    assert set(analyse(question).terms) == kept
+
+
+def test_a_reworded_question_is_still_answered(assistant):
+    answer = assistant.ask("What does EUA stand for?")
+    assert not answer.refused and "Emergency Use Authorization" in answer.text
