@@ -23,6 +23,8 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"^\s*(how\s+(many|much)|what\s+(number|amount|percentage|share))\b", re.I)
+# "How many areas are listed, and what are they?" asks for the items; their count is rarely written.
+_AND_ITEMS = re.compile(r"\b(and|or)\s+(which|what)\s+(are|were)\s+(they|these|those)\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\b(what|which)\s+(dates?|years?|days?|months?|time)\b", re.I)
 # "What is the WLPF?": the subject alone, short, with no "of" (that asks for an attribute).
 _DEFINE = re.compile(r"^\s*what\s+(is|are)\s+(?!.*\bof\b)((\S+\s+){0,6}\S+?)\s*\?*\s*$", re.I)
@@ -45,12 +47,22 @@ _FRAMING = """
 give gives giving given example examples instance instances mean means meant meaning stand stands
 stood put puts happen happens happened happening serve serves served serving sit sits sat
 hear hears heard tell tells told say says said mention mentions mentioned list lists listed
-count counts counted call calls called name names named sort sorts kind kinds type types
+count counts counted sort sorts kind kinds type types
 according apart besides except someone somebody anyone anybody something anything one ones
 usual usually exactly actually really specifically particular particularly basically simply
 year years month months day days date dates time times number numbers amount amounts
-percentage place take took taken takes
+percentage place take took taken takes many much
 """
+# "according to the WLPF report", "the explainer lists", "in the press release": the question
+# names the document it asks about. Those words say where to look, not what to find.
+_SOURCE_KINDS = (
+    r"report|explainer|press\s+release|release|page|document|publication|paper|article|brief"
+    r"|briefing|statement|website|guidance|guideline|guidelines|factsheet|fact\s+sheet"
+)
+_SOURCE_REF = re.compile(
+    rf"\b(?:the|this|that)\s+((?:[\w-]+\s+){{0,3}}?(?:{_SOURCE_KINDS}))\b", re.I
+)
+_LEADING = re.compile(r"\b(?:the|this|that|does|do|did|is|are|was|were|and|of|in|on)\s+", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
 
 
@@ -64,6 +76,8 @@ class Question:
     names: tuple[str, ...]  # capitalised words inside the question (places, people, bodies)
     unknown_names: tuple[str, ...] = ()  # names the corpus never mentions
     two_part: bool = False  # asks two things that separate passages may answer
+    source_refs: tuple[str, ...] = ()  # documents it names: "the WLPF report", "the explainer"
+    documents: tuple[str, ...] = ()  # the corpus documents those names point to
 
     def satisfied_by(self, sentence: str) -> bool:
         """True when the sentence holds the kind of answer asked for: a definition, or a
@@ -88,7 +102,7 @@ def analyse(text: str) -> Question:
     text = " ".join(_MARKUP.sub(" ", text).split()) or text
     wants = (
         "number"
-        if _HOW_MANY.search(text)
+        if _HOW_MANY.search(text) and not _AND_ITEMS.search(text)
         else "date"
         if _WHEN.search(text)
         else "definition"
@@ -100,4 +114,12 @@ def analyse(text: str) -> Question:
     years = set(re.findall(r"\b(?:19|20)\d\d\b", text))
     dates = {t for t in q_terms if t.startswith("date")} | years
     two_part = bool(_TWO_PARTS.search(text)) or len(dates) > 1
-    return Question(text=text, terms=q_terms, wants=wants, names=names, two_part=two_part)
+    refs = tuple(_LEADING.split(m.group(1))[-1].strip() for m in _SOURCE_REF.finditer(text))
+    return Question(
+        text=text,
+        terms=q_terms,
+        wants=wants,
+        names=names,
+        two_part=two_part,
+        source_refs=refs,
+    )

@@ -71,14 +71,36 @@ class Retriever:
         if self._has_bm25:
             self._bm25.index(chunk_terms, show_progress=False)
         self._sentence_terms: dict[int, list[frozenset[str]]] = {}
+        # What a document is (its title, publisher, kind), for questions that name it.
+        self._described = {
+            doc_id: frozenset(terms(" ".join(str(meta.get(k) or "") for k in _DESCRIBING)))
+            for doc_id, meta in index.documents.items()
+        }
 
     def analyse(self, question: str) -> Question:
-        """Analyse a question, noting the names in it that no passage mentions."""
+        """Analyse a question, noting the names in it that no passage mentions and the
+        documents it names ("according to the explainer")."""
         q = analyse(question)
         unknown = tuple(
             n for n in q.names if terms(n) and all(self.stats.df.get(t, 0) == 0 for t in terms(n))
         )
-        return replace(q, unknown_names=unknown)
+        documents = [doc for ref in q.source_refs for doc in self._documents_named(ref)]
+        return replace(q, unknown_names=unknown, documents=tuple(dict.fromkeys(documents)))
+
+    def _documents_named(self, ref: str) -> list[str]:
+        """The documents whose description best matches "the WLPF report": the kind of
+        document ("report") must match; more of the other words break ties."""
+        ref_terms = terms(ref)
+        if not ref_terms:
+            return []
+        kind = ref_terms[-1]
+        scores = {
+            doc: len(set(ref_terms) & described)
+            for doc, described in self._described.items()
+            if kind in described
+        }
+        best = max(scores.values(), default=0)
+        return sorted(doc for doc, score in scores.items() if score == best) if best else []
 
     def search(
         self,
@@ -90,7 +112,7 @@ class Retriever:
         if k < 1:
             raise QuestionError(f"k must be at least 1; got {k}")
         q = question if isinstance(question, Question) else self.analyse(question)
-        rows = self._rows_for(documents)
+        rows = self._rows_for(documents or q.documents)
         if not q.text.strip() or not self.index.chunks or rows == []:
             return []
         s = self.settings
@@ -181,6 +203,9 @@ class Retriever:
         top = np.argpartition(scores, len(scores) - n)[len(scores) - n :]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+
+_DESCRIBING = ("title", "publisher", "licence", "notes")
 
 
 def _can_answer(q: Question, sentence: str, sentence_terms: Set[str]) -> bool:

@@ -78,3 +78,17 @@ def test_words_that_only_shape_the_question_are_not_terms(question, kept):
 def test_a_reworded_question_is_still_answered(assistant):
     answer = assistant.ask("What does EUA stand for?")
     assert not answer.refused and "Emergency Use Authorization" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "refs"),
+    [
+        ("What can political will aim at, according to the explainer?", ("explainer",)),
+        ("Which areas does the press release list?", ("press release",)),
+        ("Why, according to the WLPF report and the explainer?", ("WLPF report", "explainer")),
+        ("How many areas with the US does the press release list?", ("press release",)),
+        ("Which companies joined the consortium?", ()),
+    ],
+)
+def test_documents_named_in_the_question(question, refs):
+    assert analyse(question).source_refs == refs

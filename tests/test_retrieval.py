@@ -97,3 +97,22 @@ def test_bad_questions(assistant):
         assistant.search("vaccine " * 10_000)
     assert assistant.search("???", 3) == [] or len(assistant.search("???", 3)) <= 3
     assert isinstance(assistant.search("疫苗生产 🧪 <script>alert(1)</script>", 3), list)
+
+
+def test_a_question_that_names_a_document_searches_that_document(assistant):
+    # The explainer is described as one in the corpus manifest; the press release "explains"
+    # things too, which without the reference would put it first.
+    q = assistant.retriever.analyse(
+        "What can political will be aimed at, according to the explainer?"
+    )
+    explainer = [
+        d for d, meta in assistant.index.documents.items() if "Explainer" in meta["publisher"]
+    ]
+    assert q.documents == tuple(explainer)
+    hits = assistant.search("What can political will be aimed at, according to the explainer?", k=5)
+    assert hits and {h.chunk.doc_id for h in hits} == set(explainer)
+    assert any("domestic investments" in h.chunk.text for h in hits)
+    # A name that matches no document's description is not a filter.
+    assert not assistant.retriever.analyse(
+        "What does the annual report of the Secretariat say?"
+    ).documents
