@@ -88,19 +88,12 @@ class Retriever:
         return replace(q, unknown_names=unknown, documents=tuple(dict.fromkeys(documents)))
 
     def _documents_named(self, ref: str) -> list[str]:
-        """The documents whose description best matches "the WLPF report": the kind of
-        document ("report") must match; more of the other words break ties."""
-        ref_terms = terms(ref)
+        """The documents whose manifest description has every word of "the WLPF report";
+        "the annual report" names none of them when no description says "annual"."""
+        ref_terms = set(terms(ref))
         if not ref_terms:
             return []
-        kind = ref_terms[-1]
-        scores = {
-            doc: len(set(ref_terms) & described)
-            for doc, described in self._described.items()
-            if kind in described
-        }
-        best = max(scores.values(), default=0)
-        return sorted(doc for doc, score in scores.items() if score == best) if best else []
+        return sorted(doc for doc, described in self._described.items() if ref_terms <= described)
 
     def search(
         self,
