@@ -27,6 +27,7 @@ SECOND_PART = 0.6
 OPEN_PART_TERMS = 2  # question terms a further sentence must add ("..., and who leads it?")
 # Weight of "the passage mentions the question's terms" against "the sentence answers it".
 PASSAGE_SHARE = 0.3
+TYPE_MISS = 0.8  # evidence kept when the best sentence lacks the kind of answer asked for
 _BULLET = re.compile(r"^[\s\-–—•*·○□◈>]+")
 
 
@@ -237,11 +238,19 @@ def evidence_strength(question: Question, hits: Sequence[Hit]) -> float:
     (a place, body or person the corpus never speaks of)."""
     # A near-miss ("the annual budget of the Secretariat") finds a sentence about its topic;
     # what gives it away is the asked-for thing missing from the whole passage.
-    best = max(
-        (PASSAGE_SHARE * h.passage_coverage + (1 - PASSAGE_SHARE) * h.sentence_score for h in hits),
-        default=0.0,
-    )
+    best = max((_evidence(question, h) for h in hits), default=0.0)
     return best * (0.5 if question.unknown_names else 1.0)
+
+
+def _evidence(question: Question, hit: Hit) -> float:
+    strength = PASSAGE_SHARE * hit.passage_coverage + (1 - PASSAGE_SHARE) * hit.sentence_score
+    # "Where was the dialogue held?" finds the sentence about the dialogue; if even that
+    # sentence has no place in it, the passage mentions the topic without the answer. (A
+    # question in two parts may be answered by a sentence for the other part.)
+    typed = question.wants and not question.two_part and hit.best_sentence is not None
+    if typed and not question.satisfied_by(hit.chunk.sentence_texts()[hit.best_sentence or 0]):
+        strength *= TYPE_MISS
+    return strength
 
 
 def _context_terms(hit: Hit, sentence: int) -> set[str]:

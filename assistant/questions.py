@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.text import terms
+from assistant.text import terms, words
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
@@ -22,6 +22,20 @@ _DATE = re.compile(
     rf"|\d{{4}}-\d\d-\d\d|(mon|tues|wednes|thurs|fri|satur|sun)day|today|yesterday)\b",
     re.IGNORECASE,
 )
+# Finer kinds of date, and places: "In which month ...?" is not answered by a year.
+_MONTH = re.compile(rf"\b({_MONTHS})\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_WEEKDAY = re.compile(
+    r"\b((mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?([A-Z][\w-]+)")
+_GRAINS = (
+    (re.compile(r"\b(which|what)\s+months?\b", re.I), "month"),
+    (re.compile(r"\b(which|what)\s+years?\b", re.I), "year"),
+    (re.compile(r"\b(which|what)\s+days?\s+of\s+the\s+week\b", re.I), "weekday"),
+)
+_WHERE = re.compile(r"^\s*where\b", re.I)
 _HOW_MANY = re.compile(r"^\s*(how\s+(many|much)|what\s+(number|amount|percentage|share))\b", re.I)
 # "How many areas are listed, and what are they?" asks for the items; their count is rarely written.
 _AND_ITEMS = re.compile(r"\b(and|or)\s+(which|what)\s+(are|were)\s+(they|these|those)\b", re.I)
@@ -63,6 +77,13 @@ _SOURCE_REF = re.compile(
     rf"\b(?:the|this|that)\s+((?:[\w-]+\s+){{0,3}}?(?:{_SOURCE_KINDS}))\b", re.I
 )
 _LEADING = re.compile(r"\b(?:the|this|that|does|do|did|is|are|was|were|and|of|in|on)\s+", re.I)
+_KIND_PATTERNS = {
+    "number": _NUMBER,
+    "date": _DATE,
+    "month": _MONTH,
+    "year": _YEAR,
+    "weekday": _WEEKDAY,
+}
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
 
 
@@ -72,7 +93,7 @@ class Question:
 
     text: str
     terms: tuple[str, ...]
-    wants: str | None  # "number", "date", "definition" or None
+    wants: str | None  # number, date, month, year, weekday, place, definition, or None
     names: tuple[str, ...]  # capitalised words inside the question (places, people, bodies)
     unknown_names: tuple[str, ...] = ()  # names the corpus never mentions
     two_part: bool = False  # asks two things that separate passages may answer
@@ -80,15 +101,36 @@ class Question:
     documents: tuple[str, ...] = ()  # the corpus documents those names point to
 
     def satisfied_by(self, sentence: str) -> bool:
-        """True when the sentence holds the kind of answer asked for: a definition, or a
-        number or date that the question itself does not contain."""
+        """True when the sentence holds the kind of answer asked for: a definition, a place,
+        or a number or date (of the asked-for kind) that the question itself does not hold."""
         if self.wants is None:
             return True
         if self.wants == "definition":
             return bool(_DEFINING.search(sentence))
-        pattern = _NUMBER if self.wants == "number" else _DATE
+        if self.wants == "place":
+            asked = set(words(self.text))
+            return any(
+                m.group(1).lower() not in asked
+                and not _MONTH.fullmatch(m.group(1))
+                and not _WEEKDAY.fullmatch(m.group(1))
+                for m in _PLACE.finditer(sentence)
+            )
+        pattern = _KIND_PATTERNS[self.wants]
         asked = {m.group(0).lower() for m in pattern.finditer(self.text)}
         return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
+def _wants(text: str) -> str | None:
+    if _HOW_MANY.search(text) and not _AND_ITEMS.search(text):
+        return "number"
+    for pattern, grain in _GRAINS:
+        if pattern.search(text):
+            return grain
+    if _WHEN.search(text):
+        return "date"
+    if _WHERE.search(text):
+        return "place"
+    return "definition" if _DEFINE.search(text) else None
 
 
 @lru_cache(maxsize=1)
@@ -100,15 +142,7 @@ def analyse(text: str) -> Question:
     """Terms, expected answer type and mentioned names of a question."""
     # Markup pasted with a question (a script, tags) is not part of what is asked.
     text = " ".join(_MARKUP.sub(" ", text).split()) or text
-    wants = (
-        "number"
-        if _HOW_MANY.search(text) and not _AND_ITEMS.search(text)
-        else "date"
-        if _WHEN.search(text)
-        else "definition"
-        if _DEFINE.search(text)
-        else None
-    )
+    wants = _wants(text)
     names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text.strip())))
     q_terms = tuple(t for t in terms(text) if t not in _framing_terms())
     years = set(re.findall(r"\b(?:19|20)\d\d\b", text))

@@ -63,3 +63,10 @@ def test_a_one_part_question_cites_one_passage(assistant):
 def test_a_two_part_question_may_cite_a_passage_for_each_part(assistant):
     answer = assistant.ask("What happened on 3 June and on 4 June in Korea's vaccine hub effort?")
     assert not answer.refused and len(answer.citations) == 2
+
+
+def test_a_passage_on_the_topic_without_the_kind_of_answer_asked_for_is_no_answer(assistant):
+    # The dialogue is described, but nowhere is it said where it took place.
+    assert assistant.ask("Where was the official dialogue with businesses held?").refused
+    answer = assistant.ask("Where did the task force hold its first meeting?")
+    assert not answer.refused and "Government Complex Seoul" in answer.text

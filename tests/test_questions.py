@@ -15,6 +15,10 @@ from assistant.questions import analyse
         ("When was the forum held?", "date"),
         ("On which dates was the forum held?", "date"),
         ("What is the WLPF?", "definition"),
+        ("In which month was the resolution adopted?", "month"),
+        ("What year was the report published?", "year"),
+        ("On which day of the week was the dialogue?", "weekday"),
+        ("Where did the task force meet?", "place"),
         ("What is the role of the WLPF?", None),
         ("Who leads the task force?", None),
     ],
@@ -92,3 +96,13 @@ def test_a_reworded_question_is_still_answered(assistant):
 )
 def test_documents_named_in_the_question(question, refs):
     assert analyse(question).source_refs == refs
+
+
+def test_finer_kinds_of_date_and_places():
+    month = analyse("In which month of 2022 was the resolution adopted?")
+    assert not month.satisfied_by("The 2022 resolution on access to medicines.")
+    assert month.satisfied_by("It was adopted in April 2022.")
+    assert analyse("On which day of the week?").satisfied_by("A dialogue (June 4th (Fri)).")
+    where = analyse("Where did the task force hold its first meeting?")
+    assert where.satisfied_by("It met at the Government Complex Seoul.")
+    assert not where.satisfied_by("It met in June with the Ministry of Health.")
