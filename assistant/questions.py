@@ -99,6 +99,7 @@ class Question:
     two_part: bool = False  # asks two things that separate passages may answer
     source_refs: tuple[str, ...] = ()  # documents it names: "the WLPF report", "the explainer"
     documents: tuple[str, ...] = ()  # the corpus documents those names point to
+    naming_terms: tuple[frozenset[str], ...] = ()  # per document: the words that named it
 
     def satisfied_by(self, sentence: str) -> bool:
         """True when the sentence holds the kind of answer asked for: a definition, a place,

@@ -84,8 +84,16 @@ class Retriever:
         unknown = tuple(
             n for n in q.names if terms(n) and all(self.stats.df.get(t, 0) == 0 for t in terms(n))
         )
-        documents = [doc for ref in q.source_refs for doc in self._documents_named(ref)]
-        return replace(q, unknown_names=unknown, documents=tuple(dict.fromkeys(documents)))
+        named: dict[str, frozenset[str]] = {}
+        for ref in q.source_refs:
+            for doc in self._documents_named(ref):
+                named[doc] = named.get(doc, frozenset()) | frozenset(terms(ref))
+        return replace(
+            q,
+            unknown_names=unknown,
+            documents=tuple(named),
+            naming_terms=tuple(named.values()),
+        )
 
     def _documents_named(self, ref: str) -> list[str]:
         """The documents whose manifest description has every word of "the WLPF report";
@@ -115,11 +123,14 @@ class Retriever:
         dense_pos = {row: (i + 1, score) for i, (row, score) in enumerate(dense_ranked)}
         bm25_pos = {row: (i + 1, score) for i, (row, score) in enumerate(bm25_ranked)}
         cover = self.stats.coverage_of(q.terms)
+        # "the WLPF report" is said by every passage of the WLPF report, by being in it.
+        naming = dict(zip(q.documents, q.naming_terms, strict=True))
         hits = []
         for row in dict.fromkeys([r for r, _ in dense_ranked] + [r for r, _ in bm25_ranked]):
             d_rank, d_score = dense_pos.get(row, (None, None))
             b_rank, b_score = bm25_pos.get(row, (None, None))
-            coverage, scores = self._sentence_scores(row, q, vector, cover)
+            named = naming.get(self.index.chunks[row].doc_id, frozenset())
+            coverage, scores = self._sentence_scores(row, q, vector, cover, named)
             best = int(np.argmax(scores)) if len(scores) else None
             score = (
                 (s.dense_weight / (s.rrf_k + d_rank) if d_rank else 0.0)
@@ -135,7 +146,7 @@ class Retriever:
                     dense_score=d_score,
                     bm25_score=b_score,
                     coverage=coverage,
-                    passage_coverage=cover(self._chunk_terms[row]),
+                    passage_coverage=cover(self._chunk_terms[row] | named),
                     best_sentence=best,
                     sentence_scores=tuple(scores),
                 )
@@ -144,7 +155,12 @@ class Retriever:
         return _without_near_duplicates(hits, k, s.duplicate_threshold)
 
     def _sentence_scores(
-        self, row: int, q: Question, vector: np.ndarray, cover: Callable[[Set[str]], float]
+        self,
+        row: int,
+        q: Question,
+        vector: np.ndarray,
+        cover: Callable[[Set[str]], float],
+        named: frozenset[str] = frozenset(),
     ) -> tuple[float, list[float]]:
         """Best term coverage, and per sentence: similarity and coverage mixed, type-checked."""
         chunk = self.index.chunks[row]
@@ -159,7 +175,10 @@ class Retriever:
         # so it may borrow that sentence's terms, at a small discount.
         coverage = np.array(
             [
-                max(cover(t), CONTEXT_DISCOUNT * cover(cached[i - 1] | t) if i else 0.0)
+                max(
+                    cover(t | named),
+                    CONTEXT_DISCOUNT * cover(cached[i - 1] | t | named) if i else 0.0,
+                )
                 for i, t in enumerate(cached)
             ]
         )

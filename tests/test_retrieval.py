@@ -116,3 +116,13 @@ def test_a_question_that_names_a_document_searches_that_document(assistant):
     assert not assistant.retriever.analyse(
         "What does the annual report of the Secretariat say?"
     ).documents
+
+
+def test_naming_the_document_does_not_weaken_the_evidence(assistant):
+    # The words that name the document are said by every passage in it.
+    plain = assistant.ask("What drives interventions such as technology sharing?")
+    named = assistant.ask(
+        "What drives interventions such as technology sharing, according to the explainer?"
+    )
+    assert not named.refused and named.citations[0].chunk_id == plain.citations[0].chunk_id
+    assert named.confidence >= plain.confidence
