@@ -145,10 +145,12 @@ def terms(text: str) -> list[str]:
     # An acronym is a name even when it spells a stopword ("WHO", "US"), unless the whole
     # text is in capitals (a heading such as "REPORT OF THE FORUM").
     shouting = sum(t.isupper() for t in tokens) > len(tokens) / 2
+    # Inside a text, a capitalised "May" is the month, not the modal verb.
     words = [
         _fold(w.lower())
-        for w in tokens
-        if len(w) > 1 and (w.lower() not in stop or (w.isupper() and not shouting))
+        for i, w in enumerate(tokens)
+        if len(w) > 1
+        and (w.lower() not in stop or (w.isupper() and not shouting) or (w == "May" and i > 0))
     ]
     stems = [_DEMONYM.sub(r"\1a", t) for t in _stemmer().stemWords(words)] if words else []
     return stems + _dates(text)

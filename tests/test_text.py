@@ -65,3 +65,9 @@ def test_american_spelling_and_other_date_format_find_the_same_evidence(assistan
     assert len(shared) >= 3 and all(british[c] == american[c] for c in shared)
     hits = assistant.search("What happened on 4 June?", k=3)
     assert any("June 4th" in h.chunk.text for h in hits)
+
+
+def test_may_the_month_is_a_term_and_may_the_verb_is_not():
+    assert "may" in terms("Why was it set up at the end of May?")
+    assert "may" in terms("formed on May 31st")
+    assert "may" not in terms("May I adapt the work? You may.")
