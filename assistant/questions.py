@@ -100,6 +100,14 @@ class Question:
     source_refs: tuple[str, ...] = ()  # documents it names: "the WLPF report", "the explainer"
     documents: tuple[str, ...] = ()  # the corpus documents those names point to
     naming_terms: tuple[frozenset[str], ...] = ()  # per document: the words that named it
+    # The other form of an abbreviation it uses, as the corpus defines it ("NRA" brings
+    # "national regulatory authority"): searched for, but not asked about.
+    extra_terms: tuple[str, ...] = ()
+
+    @property
+    def search_terms(self) -> tuple[str, ...]:
+        """The terms to search for and cover: its own and their other forms."""
+        return self.terms + self.extra_terms
 
     def satisfied_by(self, sentence: str) -> bool:
         """True when the sentence holds the kind of answer asked for: a definition, a place,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from assistant.abbreviations import Abbreviations
 from assistant.chunking import Chunk
 from assistant.embeddings import Embedder
 from assistant.errors import QuestionError
@@ -63,7 +64,9 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        chunk_terms = [terms(_search_text(c)) for c in index.chunks]
+        self.abbreviations = Abbreviations.find(c.text for c in index.chunks)
+        expand = self.abbreviations.expand
+        chunk_terms = [expand(terms(_search_text(c))) for c in index.chunks]
         self.stats = TermStats(chunk_terms)
         self._chunk_terms = [frozenset(t) for t in chunk_terms]
         self._bm25 = bm25s.BM25()
@@ -88,8 +91,14 @@ class Retriever:
         for ref in q.source_refs:
             for doc in self._documents_named(ref):
                 named[doc] = named.get(doc, frozenset()) | frozenset(terms(ref))
+        # Words that name a document ("the WLPF report") are not expanded: they say where to
+        # look, and every passage of that document already counts as saying them.
+        naming = frozenset().union(*named.values())
+        asked = [t for t in q.terms if t not in naming]
+        extra = tuple(t for t in self.abbreviations.expand(asked) if t not in q.terms)
         return replace(
             q,
+            extra_terms=extra,
             unknown_names=unknown,
             documents=tuple(named),
             naming_terms=tuple(named.values()),
@@ -119,7 +128,9 @@ class Retriever:
         s = self.settings
         vector = self.embedder.embed_query(q.text)
         dense_ranked = self._dense(vector, s.candidates, rows) if s.dense_weight > 0 else []
-        bm25_ranked = self._bm25_search(list(q.terms), s.candidates, rows) if s.bm25_weight else []
+        bm25_ranked = (
+            self._bm25_search(list(q.search_terms), s.candidates, rows) if s.bm25_weight else []
+        )
         dense_pos = {row: (i + 1, score) for i, (row, score) in enumerate(dense_ranked)}
         bm25_pos = {row: (i + 1, score) for i, (row, score) in enumerate(bm25_ranked)}
         cover = self.stats.coverage_of(q.terms)
@@ -167,7 +178,7 @@ class Retriever:
         texts = chunk.sentence_texts()
         cached = self._sentence_terms.get(row)
         if cached is None:
-            cached = [frozenset(terms(t)) for t in texts]
+            cached = [frozenset(self.abbreviations.expand(terms(t))) for t in texts]
             self._sentence_terms[row] = cached
         if not cached:
             return 0.0, []

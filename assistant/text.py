@@ -156,6 +156,11 @@ def terms(text: str) -> list[str]:
     return stems + _dates(text)
 
 
+def term_of(word: str) -> str:
+    """The term one word becomes in running text, stopword or not ("WHO" -> "who")."""
+    return _DEMONYM.sub(r"\1a", _stemmer().stemWord(_fold(word.lower())))
+
+
 def words(text: str) -> list[str]:
     """Lower-case word tokens, stopwords kept (for overlap and duplicate checks)."""
     return _TOKEN.findall(text.lower())
