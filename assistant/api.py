@@ -51,12 +51,17 @@ class Assistant:
         *,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
-        answerer: Answerer | None = None,
+        answerer: Answerer | str | None = None,
         rebuild: bool = False,
         progress: Progress | None = None,
         **overrides: Any,
     ) -> Assistant:
-        """Open the index, building or updating it first if the corpus or settings changed."""
+        """Open the index, building or updating it first if the corpus or settings changed.
+        ``answerer`` is an Answerer, or the name of a built-in one ("extractive", "local",
+        "openai")."""
+        if isinstance(answerer, str):
+            overrides["answerer"] = answerer
+            answerer = None
         if settings is None:
             settings = load_settings(index_dir=index_dir, corpus_dir=corpus_dir, **overrides)
         elif index_dir is not None or corpus_dir is not None or overrides:

@@ -62,6 +62,7 @@ class LLMAnswerer:
         timeout: float = 60.0,
         passages: int = 5,
         checker: SupportChecker | None = None,
+        read: str = "cited",
     ) -> None:
         if max_answer_tokens >= context_tokens:
             raise SettingsError(
@@ -75,6 +76,7 @@ class LLMAnswerer:
         self.max_answer_tokens = max_answer_tokens
         self.timeout = timeout
         self.passages = passages
+        self.read = read
         self.checker = checker or SupportChecker(embedder)
 
     @property
@@ -86,6 +88,15 @@ class LLMAnswerer:
         """The prompt this answerer sends for a question and its passages."""
         text = question.text if isinstance(question, Question) else question
         return build_prompt(text, hits, self.prompt_budget, self.passages)
+
+    def reads(self, extractive: Answer, hits: Sequence[Hit]) -> list[Hit]:
+        """The passages the model is shown: those the extractive answer cites, or all hits."""
+        if self.read != "cited":
+            return list(hits)
+        # A 135M model cites well only what it is shown; shown the passages the extractive
+        # answer quotes, it rewrites evidence that already answers the question.
+        cited = {c.chunk_id for c in extractive.citations}
+        return [h for h in hits if h.chunk.chunk_id in cited] or list(hits)
 
     def answer(
         self, question: str | Question, hits: Sequence[Hit], sources: Mapping[str, Source]
@@ -114,7 +125,7 @@ class LLMAnswerer:
             # The same evidence gate as extractive answers: weak evidence is not worth a model call.
             return replace(extractive, answerer=self.name)
         try:
-            prompt = self.prompt(q, hits)
+            prompt = self.prompt(q, self.reads(extractive, hits))
         except PromptError as exc:
             return _fall_back(extractive, f"{exc} Showing the extractive answer.")
         pieces: list[str] = []
@@ -226,11 +237,7 @@ def _describe(exc: Exception) -> str:
 
 def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     """The answerer the settings choose: extractive (default), local or openai."""
-    extractive = ExtractiveAnswerer(
-        refusal_threshold=settings.refusal_threshold,
-        max_words=settings.answer_max_words,
-        max_sentences=settings.answer_max_sentences,
-    )
+    extractive = ExtractiveAnswerer.from_settings(settings)
     kind = settings.answerer
     if kind == "extractive":
         return extractive
@@ -244,6 +251,7 @@ def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
         context_tokens=context,
         max_answer_tokens=settings.llm_max_answer_tokens,
         timeout=settings.llm_timeout,
+        read=settings.llm_passages,
     )
 
 

@@ -150,6 +150,14 @@ class Settings(BaseSettings):
     llm_max_answer_tokens: int = Field(
         default=160, ge=16, description="Most tokens a generated answer may take."
     )
+    llm_passages: Literal["cited", "retrieved"] = Field(
+        default="cited",
+        description=(
+            "What the model reads: the passages the extractive answer cites (cited: a small "
+            "model rewrites checked evidence and cites only it) or the top retrieved passages "
+            "(retrieved: a capable model may combine more)."
+        ),
+    )
     llm_model_path: Path | None = Field(
         default=None, description="A GGUF file for local; unset: the bundled SmolLM2-135M-Instruct."
     )

@@ -97,6 +97,19 @@ def test_local_answers_gold_questions_with_checked_citations(assistant, local, q
         assert len(asked & set(terms(answer.text))) >= len(asked) / 4, answer.text
 
 
+def test_the_model_reads_and_cites_only_the_passages_the_extractive_answer_quotes(assistant, local):
+    hits, answer = _ask(assistant, local, HOST_Q)
+    extractive = local.fallback.answer(assistant.retriever.analyse(HOST_Q), hits, {})
+    quoted = {c.chunk_id for c in extractive.citations}
+    assert quoted and {h.chunk.chunk_id for h in local.reads(extractive, hits)} == quoted
+    assert {c.chunk_id for c in answer.citations} <= quoted
+    local.read = "retrieved"
+    try:
+        assert local.reads(extractive, hits) == hits
+    finally:
+        local.read = "cited"
+
+
 def test_local_unsupported_sentences_are_removed(assistant, local):
     hits, chunks, answer = _stream(assistant, local, HOST_Q)
     raw = "".join(chunks)
