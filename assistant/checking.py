@@ -21,14 +21,21 @@ LEXICAL_WEIGHT = 0.5
 MIN_LEXICAL = 0.85
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-# "claim. [1]" → "claim [1]." so that a marker stays with the sentence it follows.
-_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
+# "claim. [1]" → "claim [1]." (also after a closing quote) so that a marker stays with the
+# sentence it follows.
+_MARKER_AFTER_STOP = re.compile(r"([.!?][\"”’]?)((?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
 # "[country_name]", "[date]": a small model fills in a template instead of answering.
 _PLACEHOLDER = re.compile(r"\[[^\]\d\s][^\]]*\]|\{[a-z_]+\}|<[a-z_ ]+>", re.IGNORECASE)
 # Text that ends mid-sentence was cut off by the answer-length limit.
 _FINISHED = re.compile(r"[.!?…\"”')\]]$")
 # "The passage says …", "The passage number is 1": about the prompt, not an answer.
 _META = re.compile(r"\b(the|this|that|these|those)\s+(passages?|documents? given|question)\b", re.I)
+# 'The passage "X".' -- a small model's way of quoting: the claim is the quote itself. Anything
+# said about the quote ('... is a reference to ...') is still talk about the passages.
+_QUOTING = re.compile(
+    r"^(?:the|this)\s+passages?\s*(?:says|states|reads|is)?\s*:?\s*[\"“](?P<quote>[^\"”]{8,}?)[.]?[\"”]?\s*[.]?$",
+    re.I,
+)
 _TAGS = re.compile(r"</?\s*passages?\b[^>]*>", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A capitalised word after a sentence's first word: a name (place, body, person, programme).
@@ -228,6 +235,7 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
             numbers = [int(n) for m in _MARKER.finditer(piece) for n in re.split(r"[,;]", m[1])]
             clean = _MARKER.sub("", piece)
             clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clean.split())).strip(" -*•")
+            clean = _QUOTING.sub(r"\g<quote>.", clean)
             if clean:
                 out.append((clean, numbers))
     return out

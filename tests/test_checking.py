@@ -88,3 +88,14 @@ def test_unmarked_sentence_is_attributed_only_when_a_passage_supports_it(checker
 def test_model_refusal_is_recognised(checker, prompt):
     result = checker.check("The documents don't say.", prompt)
     assert not result.kept and result.model_refused
+
+
+def test_a_quoted_passage_is_the_claim_and_keeps_its_marker():
+    # SmolLM2 often answers 'The passage "..."': the quote is the claim.
+    text = 'The passage "It was announced that The Netherlands would host the next Forum." [1]'
+    assert split_claims(text) == [
+        ("It was announced that The Netherlands would host the next Forum.", [1])
+    ]
+    # Talk about the quote stays talk about the passages.
+    said = 'The passage "NRA: National Regulatory Authority" is a reference to WHO [1].'
+    assert split_claims(said)[0][0].startswith("The passage")
