@@ -22,10 +22,10 @@ THRESHOLD_FAILED = 3  # exit code when a --fail-under/--fail-over limit is broke
 
 EPILOG = """\
 configurations (--config, comma-separated): hybrid (default settings), dense, bm25, rrf,
-chunks96, chunks224, llm-local (SmolLM2 answers), langchain (the baseline row), an answerer
-name (extractive, local, openai, or one registered in assistant.eval_configs); or a TOML file
-with one [name] table of settings overrides each (see evals/configs.example.toml).
-Default: hybrid,dense,bm25,chunks96,chunks224 plus the langchain baseline.
+chunks96, chunks160, chunks224, llm-local (SmolLM2 answers), langchain (the baseline row), an
+answerer name (extractive, local, openai, or one registered in assistant.eval_configs); or a
+TOML file with one [name] table of settings overrides each (see evals/configs.example.toml).
+Default: hybrid,dense,bm25,chunks96,chunks160 plus the langchain baseline.
 
 metrics for --fail-under / --fail-over: hit@1 hit@5 hit@10 mrr@10 ndcg@10 answer_f1
 answer_containment citation_precision citation_recall unsupported_sentences refusal_accuracy
@@ -48,7 +48,7 @@ def add_eval_parser(sub: Any) -> None:
         "--config",
         dest="configs",
         metavar="NAMES|FILE.toml",
-        help="configurations to compare (default: hybrid,dense,bm25,chunks96,chunks224)",
+        help="configurations to compare (default: hybrid,dense,bm25,chunks96,chunks160)",
     )
     p.add_argument("--no-baseline", action="store_true", help="leave out the LangChain row")
     p.add_argument(

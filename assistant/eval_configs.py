@@ -17,7 +17,7 @@ from assistant.settings import Settings, load_settings
 
 BASELINE = "langchain"
 BASELINE_ALIASES = {"langchain", "baseline"}
-DEFAULT_CONFIGS = ("hybrid", "dense", "bm25", "chunks96", "chunks224")
+DEFAULT_CONFIGS = ("hybrid", "dense", "bm25", "chunks96", "chunks160")
 # Settings that change what the index holds; a config changing one needs its own index.
 INDEX_FIELDS = ("embedding_model", "chunk_tokens", "chunk_overlap_tokens")
 CACHE_FOLDER = "eval-cache"
@@ -83,6 +83,7 @@ PRESETS: dict[str, EvalConfig] = {
             description="equal-weight reciprocal-rank fusion, no sentence scores",
         ),
         EvalConfig("chunks96", {"chunk_tokens": 96}, description="96-token passages"),
+        EvalConfig("chunks160", {"chunk_tokens": 160}, description="160-token passages"),
         EvalConfig("chunks224", {"chunk_tokens": 224}, description="224-token passages"),
         EvalConfig(
             "llm-local",
