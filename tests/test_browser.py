@@ -97,7 +97,8 @@ def test_follow_up_is_rewritten_and_shown(page: Any, app_server: Server) -> None
     ask(page, "and who leads it?")
     note = page.locator("#chat .rewrite").last.inner_text()
     assert "Who leads the Global Vaccine Production Hub Task Force?" in note
-    assert "Minister of Health and Welfare" in page.locator("#chat .answer-text").last.inner_text()
+    answer = page.locator("#chat .answer-text").last.inner_text()
+    assert "Minister" in answer and "Health and Welfare" in answer
 
     # The chat's bin icon starts over: the next follow-up has nothing to refer to.
     page.get_by_role("button", name="Clear").click()
