@@ -20,6 +20,12 @@ REFUSAL_TEXT = (
     "The documents don't say. None of the passages answers this question; "
     "the closest ones are listed below in case they help."
 )
+# Between no_match_threshold and refusal_threshold the evidence is weak but not absent: on
+# reworded questions the answer is often in the first passage listed, so say only what is known.
+UNSURE_TEXT = (
+    "No passage clearly answers this. The closest passages are listed below; "
+    "check them, one of them may still answer it."
+)
 # A further sentence must score this share of the best one: nearly as good from the same
 # passage, or at least a fair answer to a part of the question the others leave open.
 NEARLY = 0.85
@@ -143,8 +149,10 @@ class ExtractiveAnswerer:
         max_words: int = 80,
         max_sentences: int = 3,
         passages: int = 5,
+        no_match_threshold: float = 0.0,
     ) -> None:
         self.refusal_threshold = refusal_threshold
+        self.no_match_threshold = no_match_threshold
         self.max_words = max_words
         self.max_sentences = max_sentences
         self.passages = passages
@@ -156,6 +164,7 @@ class ExtractiveAnswerer:
             refusal_threshold=settings.refusal_threshold,
             max_words=settings.answer_max_words,
             max_sentences=settings.answer_max_sentences,
+            no_match_threshold=settings.no_match_threshold,
         )
 
     def answer(
@@ -166,7 +175,8 @@ class ExtractiveAnswerer:
         hits = list(hits)
         confidence = evidence_strength(q, hits[: self.passages])
         if not hits or confidence < self.refusal_threshold:
-            return Answer(q.text, REFUSAL_TEXT, [], True, hits, confidence, self.name)
+            text = REFUSAL_TEXT if confidence < self.no_match_threshold or not hits else UNSURE_TEXT
+            return Answer(q.text, text, [], True, hits, confidence, self.name)
         chosen = self._choose(q, hits[: self.passages])
         citations: list[Citation] = []
         numbers: dict[str, int] = {}

@@ -118,6 +118,16 @@ class Settings(BaseSettings):
             "answered and refused rates)."
         ),
     )
+    no_match_threshold: float = Field(
+        default=0.30,
+        ge=0,
+        le=1,
+        description=(
+            "Evidence below this: the documents don't say. Between it and refusal_threshold the "
+            "refusal says no passage clearly answers and points at the closest ones (about 2% "
+            "of answerable gold and held-out questions fall below it)."
+        ),
+    )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
 
     # Generated answers (assistant/generation.py; `local` and `openai` need `pip install .[llm]`).

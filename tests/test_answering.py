@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.answering import REFUSAL_TEXT, ExtractiveAnswerer
+from assistant.answering import REFUSAL_TEXT, UNSURE_TEXT, ExtractiveAnswerer
+from assistant.eval_gold import load_gold
+
+from .conftest import GOLD
 
 
 def test_answer_quotes_sentences_with_markers(assistant):
@@ -70,3 +73,14 @@ def test_a_passage_on_the_topic_without_the_kind_of_answer_asked_for_is_no_answe
     assert assistant.ask("Where was the official dialogue with businesses held?").refused
     answer = assistant.ask("Where did the task force hold its first meeting?")
     assert not answer.refused and "Government Complex Seoul" in answer.text
+
+
+def test_weak_evidence_refuses_without_claiming_the_documents_are_silent(assistant):
+    # Nothing close: "the documents don't say". Passages on the topic but no clear answer: say
+    # only that, and list them (on reworded questions the answer is often the first).
+    refusals = [a for a in (assistant.ask(g.question) for g in load_gold(GOLD)) if a.refused]
+    floor = assistant.settings.no_match_threshold
+    assert {a.text for a in refusals} == {REFUSAL_TEXT, UNSURE_TEXT}
+    for a in refusals:
+        assert (a.text == REFUSAL_TEXT) == (a.confidence < floor)
+        assert a.hits and not a.citations
