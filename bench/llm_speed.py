@@ -54,7 +54,11 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     gold = [g for g in load_gold(args.gold) if g.answerable][: args.questions]
     for item in gold:
-        prompt = answerer.prompt(item.question, bot.search(item.question, 5))
+        # The prompt the answerer really sends: the passages it reads (llm_passages).
+        question = bot.retriever.analyse(item.question)
+        hits = bot.search(item.question, 5)
+        extractive = answerer.fallback.answer(question, hits, bot.sources)
+        prompt = answerer.prompt(question, answerer.reads(extractive, hits))
         # CPU seconds beside wall seconds: on a shared machine the wall clock measures the other
         # jobs too, while CPU time (with --threads 1) is what the model itself needs.
         start, cpu_start = time.perf_counter(), time.process_time()
