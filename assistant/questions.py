@@ -154,7 +154,7 @@ def analyse(text: str) -> Question:
     wants = _wants(text)
     names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text.strip())))
     q_terms = tuple(t for t in terms(text) if t not in _framing_terms())
-    years = set(re.findall(r"\b(?:19|20)\d\d\b", text))
+    years = {m.group(0) for m in _YEAR.finditer(text)}
     dates = {t for t in q_terms if t.startswith("date")} | years
     two_part = bool(_TWO_PARTS.search(text)) or len(dates) > 1
     refs = tuple(_LEADING.split(m.group(1))[-1].strip() for m in _SOURCE_REF.finditer(text))
