@@ -249,6 +249,20 @@ def test_the_gold_set_loads_and_covers_what_the_issue_asks():
     assert any(len(g.quotes) == 2 for g in answerable)
 
 
+@pytest.mark.parametrize("name", ["gold", "heldout", "test"])
+def test_every_question_file_quotes_its_sources_verbatim(name):
+    # The held-out and blind test files are read by `assistant eval --gold`; a quote that drifted
+    # from the corpus would silently count every answer as wrong.
+    from assistant.documents import load_corpus
+
+    items = load_gold(GOLD.parent / f"{name}.jsonl")
+    docs = {d.doc_id: d.text for d in load_corpus(GOLD.parent.parent / "corpus").documents}
+    assert len({g.id for g in items}) == len(items)
+    for g in (g for g in items if g.answerable):
+        assert contains_evidence(docs[g.source], g.evidence), g.id
+        assert all(any(contains_evidence(t, q) for t in docs.values()) for q in g.more_evidence)
+
+
 VALID = (
     '{"id": "a", "question": "Q?", "answer": "A", "source": "f.txt", "evidence": "e", '
     '"answerable": true}'
