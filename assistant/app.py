@@ -649,7 +649,8 @@ def sources_html(citations: Sequence[Citation], number: int = 1) -> str:
 
 
 def suggestions_html(hits: Sequence[Hit]) -> str:
-    """The closest passages for a refused question: title, location and text, all escaped."""
+    """The closest passages for a refused question: title, location and text, all escaped,
+    the sentence closest to the question marked."""
     parts = []
     for hit in hits:
         chunk = hit.chunk
@@ -658,7 +659,7 @@ def suggestions_html(hits: Sequence[Hit]) -> str:
             heading += " — " + _escape(chunk.location)
         parts.append(
             f'<div class="source"><p class="source-head">{heading}</p>'
-            f'<div class="passage">{_escape(chunk.text)}</div></div>'
+            f'<div class="passage">{highlight(chunk.text, *hit.best_span)}</div></div>'
         )
     return _one_line(
         '<div class="sources suggestions"><p class="sources-title">You may be looking for</p>'
@@ -676,14 +677,9 @@ def passages_html(hits: Sequence[Hit]) -> str:
         heading = f"<strong>{rank}.</strong> " + _escape(chunk.title or chunk.doc_id)
         if chunk.location:
             heading += " — " + _escape(chunk.location)
-        start, end = (
-            chunk.sentences[hit.best_sentence]
-            if hit.best_sentence is not None and hit.best_sentence < len(chunk.sentences)
-            else (0, 0)
-        )
         parts.append(
             f'<div class="source passage-hit"><p class="source-head">{heading}</p>'
-            f'<div class="passage">{highlight(chunk.text, start, end)}</div></div>'
+            f'<div class="passage">{highlight(chunk.text, *hit.best_span)}</div></div>'
         )
     return _one_line(f'<div class="sources passages">{"".join(parts)}</div>')
 

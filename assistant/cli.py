@@ -207,7 +207,7 @@ def format_answer(answer: Answer) -> str:
         if answer.hits:
             lines.append("You may be looking for:")
             for hit in answer.hits[:3]:
-                lines.append(f"- {hit.chunk.title}: {textwrap.shorten(hit.chunk.text, 200)}")
+                lines.append(f"- {hit.chunk.title}: “{textwrap.shorten(hit.best_text, 200)}”")
         return "\n".join(lines).rstrip()
     lines.append("Sources:")
     for c in answer.citations:

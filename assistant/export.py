@@ -33,7 +33,7 @@ def answer_text(turn: Turn) -> str:
         if answer.hits:
             lines += ["", "You may be looking for:"]
             for hit in answer.hits[:3]:
-                lines.append(f"- {hit.chunk.title}: {textwrap.shorten(hit.chunk.text, 200)}")
+                lines.append(f"- {hit.chunk.title}: “{textwrap.shorten(hit.best_text, 200)}”")
         return "\n".join(lines)
     lines += ["", "Sources:"]
     for c in answer.citations:
@@ -66,7 +66,7 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") ->
             if answer.hits:
                 out += ["You may be looking for:", ""]
                 out += [
-                    f"- **{_md(h.chunk.title)}**: {_md(textwrap.shorten(h.chunk.text, 200))}"
+                    f"- **{_md(h.chunk.title)}**: “{_md(textwrap.shorten(h.best_text, 200))}”"
                     for h in answer.hits[:3]
                 ]
                 out.append("")

@@ -54,6 +54,20 @@ class Hit:
         """Score (0-1) of the passage's best sentence as an answer to the question."""
         return max(self.sentence_scores, default=0.0)
 
+    @property
+    def best_span(self) -> tuple[int, int]:
+        """Character span of the best sentence in the passage ((0, 0) when there is none)."""
+        i = self.best_sentence
+        return (
+            self.chunk.sentences[i] if i is not None and i < len(self.chunk.sentences) else (0, 0)
+        )
+
+    @property
+    def best_text(self) -> str:
+        """The passage's best sentence, or its text when it has no sentences."""
+        start, end = self.best_span
+        return self.chunk.text[start:end].strip() if end else self.chunk.text.strip()
+
 
 class Retriever:
     """Searches one index; cheap to query from many threads (read-only after construction)."""
