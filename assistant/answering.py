@@ -145,11 +145,11 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        refusal_threshold: float = 0.5,
+        refusal_threshold: float = 0.45,
         max_words: int = 80,
         max_sentences: int = 3,
         passages: int = 5,
-        no_match_threshold: float = 0.0,
+        no_match_threshold: float = 0.30,
     ) -> None:
         self.refusal_threshold = refusal_threshold
         self.no_match_threshold = no_match_threshold

@@ -15,7 +15,7 @@ from assistant.errors import QuestionError
 from assistant.index import Index, Progress, SyncReport, sync_index
 from assistant.questions import Question
 from assistant.retrieval import FusionSettings, Hit, Retriever
-from assistant.settings import Settings, load_settings
+from assistant.settings import Settings, load_settings, settings_with
 
 if TYPE_CHECKING:
     from assistant.langchain import AssistantRetriever
@@ -65,8 +65,11 @@ class Assistant:
         if settings is None:
             settings = load_settings(index_dir=index_dir, corpus_dir=corpus_dir, **overrides)
         elif index_dir is not None or corpus_dir is not None or overrides:
-            update = {"index_dir": index_dir, "corpus_dir": corpus_dir, **overrides}
-            settings = settings.model_copy(update={k: v for k, v in update.items() if v})
+            # Validated like settings built from scratch (model_copy would take anything), and
+            # a falsy override (refusal_threshold=0.0) is still an override.
+            settings = settings_with(
+                settings, index_dir=index_dir, corpus_dir=corpus_dir, **overrides
+            )
         embedder = embedder or SentenceTransformerEmbedder(
             settings.embedding_model,
             settings.embedding_device,

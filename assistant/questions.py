@@ -6,30 +6,38 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.text import terms, words
+from assistant.text import term_of, terms, words
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
     r"|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozens?"
 )
 _NUMBER = re.compile(rf"\b(\d[\d,.]*|{_NUMBER_WORDS})\b", re.IGNORECASE)
+# A month is a Name: "May" and the short forms only with a capital ("15 may apply" is no date).
 _MONTHS = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+    r"|(?i:january|february|march|april|june|july|august|september|october|november|december))"
 )
 _DATE = re.compile(
-    rf"\b((19|20)\d\d|\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}(st|nd|rd|th)?"
-    rf"|\d{{4}}-\d\d-\d\d|(mon|tues|wednes|thurs|fri|satur|sun)day|today|yesterday)\b",
-    re.IGNORECASE,
+    rf"\b((19|20)\d\d|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}|{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?"
+    rf"|\d{{4}}-\d\d-\d\d|(?i:(mon|tues|wednes|thurs|fri|satur|sun)day|today|yesterday))\b"
 )
 # Finer kinds of date, and places: "In which month ...?" is not answered by a year.
-_MONTH = re.compile(rf"\b({_MONTHS})\b", re.IGNORECASE)
+_MONTH = re.compile(rf"\b{_MONTHS}\b")
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _WEEKDAY = re.compile(
-    r"\b((mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b",
-    re.IGNORECASE,
+    r"\b(?i:(mon|tues|wednes|thurs|fri|satur|sun)day)\b|\b(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b"
 )
-_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?([A-Z][\w-]+)")
+_PLACE = re.compile(r"\b(?:[Ii]n|[Aa]t|[Oo]n)\s+(?:the\s+)?([A-Z][\w-]+)")
+# Capitalised words after "in"/"at" that are not places: languages and parts of documents.
+_NOT_PLACES = frozenset(
+    {
+        *("english", "french", "spanish", "arabic", "chinese", "russian", "korean", "portuguese"),
+        *("table", "annex", "section", "figure", "chapter", "part", "box", "appendix", "page"),
+        *("paragraph", "article"),
+    }
+)
 _GRAINS = (
     (re.compile(r"\b(which|what)\s+months?\b", re.I), "month"),
     (re.compile(r"\b(which|what)\s+years?\b", re.I), "year"),
@@ -50,7 +58,8 @@ _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|</?[a-z][^<>]{0,200}>", re.I
 # Signs that a question asks two things, each of which may be answered in another passage:
 # a second wh-clause, two sources, "both", or two dates or years.
 _TWO_PARTS = re.compile(
-    r"\band\s+((on|in|at|for|by|from|with|to|of)\s+)?(who|what|when|where|which|whom|how|why)\b|\baccording\s+to\b.+\band\b|\bboth\b",
+    r"\band\s+((on|in|at|for|by|from|with|to|of)\s+)?(who|what|when|where|which|whom|how|why)\b"
+    r"|\baccording\s+to\s+(the\s+)?[\w-]+(\s+[\w-]+)?\s+and\s+(the\s+)?[\w-]+|\bboth\b",
     re.I,
 )
 # Words that shape a question rather than say what it is about ("give an example", "what does
@@ -64,8 +73,12 @@ hear hears heard tell tells told say says said mention mentions mentioned list l
 count counts counted sort sorts kind kinds type types
 according apart besides except someone somebody anyone anybody something anything one ones
 usual usually exactly actually really specifically particular particularly basically simply
-year years month months day days date dates time times number numbers amount amounts
-percentage place take took taken takes many much
+place take took taken takes many much
+"""
+# Words naming the kind of answer ("which year", "the number of"): shaping only when that kind
+# is checked ("the expiry date of the licence" asks about a date, not for one).
+_KIND_WORDS = """
+year years month months day days date dates time times number numbers amount amounts percentage
 """
 # "according to the WLPF report", "the explainer lists", "in the press release": the question
 # names the document it asks about. Those words say where to look, not what to find.
@@ -84,6 +97,7 @@ _KIND_PATTERNS = {
     "year": _YEAR,
     "weekday": _WEEKDAY,
 }
+_DATE_KINDS = frozenset({"number", "date", "month", "year", "weekday"})
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
 
 
@@ -120,6 +134,7 @@ class Question:
             asked = set(words(self.text))
             return any(
                 m.group(1).lower() not in asked
+                and m.group(1).lower() not in _NOT_PLACES
                 and not _MONTH.fullmatch(m.group(1))
                 and not _WEEKDAY.fullmatch(m.group(1))
                 for m in _PLACE.finditer(sentence)
@@ -142,9 +157,32 @@ def _wants(text: str) -> str | None:
     return "definition" if _DEFINE.search(text) else None
 
 
+def _shaping_terms(text: str, wants: str | None) -> set[str]:
+    """Terms of the words that only shape this question: framing words written in lower case
+    (or opening it; "One Health" and "Essential Medicines List" are names), and words naming
+    a kind of answer that is checked anyway."""
+    framing, kinds = _word_lists()
+    tokens = re.findall(r"\w+", text)
+    return {
+        term_of(w)
+        for i, w in enumerate(tokens)
+        if (w.islower() or i == 0)
+        and (w.lower() in framing or (wants in _DATE_KINDS and w.lower() in kinds))
+    }
+
+
 @lru_cache(maxsize=1)
-def _framing_terms() -> frozenset[str]:
-    return frozenset(terms(_FRAMING))
+def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(_FRAMING.split()), frozenset(_KIND_WORDS.split())
+
+
+def _source_refs(text: str) -> tuple[str, ...]:
+    # "the release of the new guidelines" is about a release, not a document called that.
+    return tuple(
+        _LEADING.split(m.group(1))[-1].strip()
+        for m in _SOURCE_REF.finditer(text)
+        if not text[m.end() :].lstrip().lower().startswith("of ")
+    )
 
 
 def analyse(text: str) -> Question:
@@ -153,11 +191,17 @@ def analyse(text: str) -> Question:
     text = " ".join(_MARKUP.sub(" ", text).split()) or text
     wants = _wants(text)
     names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text.strip())))
-    q_terms = tuple(t for t in terms(text) if t not in _framing_terms())
-    years = {m.group(0) for m in _YEAR.finditer(text)}
+    shaping = _shaping_terms(text, wants)
+    q_terms = tuple(t for t in terms(text) if t not in shaping)
+    # A year right after a day and month ("3 June 2024") is part of that date, not another.
+    years = {
+        m.group(0)
+        for m in _YEAR.finditer(text)
+        if not _MONTH.search(text[max(0, m.start() - 14) : m.start()])
+    }
     dates = {t for t in q_terms if t.startswith("date")} | years
     two_part = bool(_TWO_PARTS.search(text)) or len(dates) > 1
-    refs = tuple(_LEADING.split(m.group(1))[-1].strip() for m in _SOURCE_REF.finditer(text))
+    refs = _source_refs(text)
     return Question(
         text=text,
         terms=q_terms,

@@ -250,6 +250,8 @@ def _can_answer(q: Question, sentence: str, sentence_terms: Set[str]) -> bool:
     or lacks the kind of answer asked for (a number, a date)."""
     if sentence.rstrip(" <>*").endswith("?"):
         return False
+    # Against the question's own terms: "NRA: National Regulatory Authority" answers "What does
+    # NRA stand for?" with exactly the terms the abbreviation brings.
     if len(sentence_terms - set(q.terms)) < NOVEL_TERMS:
         return False
     return q.satisfied_by(sentence)

@@ -222,10 +222,24 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**clean)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise SettingsError(f"Invalid settings: {problems}") from None
+        raise SettingsError(_invalid(exc)) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML file
         raise SettingsError(f"Could not read settings: {exc}") from None
+
+
+def settings_with(settings: Settings, **changes: Any) -> Settings:
+    """A copy of the settings with some fields changed, validated like new settings (a falsy
+    value such as refusal_threshold=0.0 is a change too; None is no change)."""
+    update = {k: v for k, v in changes.items() if v is not None}
+    try:
+        return type(settings).model_validate({**settings.model_dump(), **update})
+    except ValidationError as exc:
+        raise SettingsError(_invalid(exc)) from None
+
+
+def _invalid(exc: ValidationError) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+        for err in exc.errors()
+    )
+    return f"Invalid settings: {problems}"

@@ -17,10 +17,10 @@ _DEMONYM = re.compile(r"^(\w{3,}[eic])an$")
 _SPELLING = (
     (re.compile(r"^(\w{3,})is(e|ed|es|ing|ation|ations)$"), r"\1iz\2"),
     (re.compile(r"^(\w{2,})ys(e|ed|es|ing)$"), r"\1yz\2"),
-    (re.compile(r"^(licen|defen|offen)c(e|es)$"), r"\1s\2"),
+    (re.compile(r"^(licen|defen|offen)c(e|es|ed|ing)$"), r"\1s\2"),
     (re.compile(r"^(program)me(s?)$"), r"\1\2"),
     (re.compile(r"^(\w{3,})our(s?|ed|ing)$"), r"\1or\2"),
-    (re.compile(r"^(\w{3,})tre(s?)$"), r"\1ter\2"),
+    (re.compile(r"^(\w{2,})tre(s?)$"), r"\1ter\2"),
 )
 _MONTH_NAMES = [
     *("january", "february", "march", "april", "may", "june"),
@@ -31,7 +31,7 @@ _DAY_RE = r"([0-3]?\d)(?:st|nd|rd|th)?"
 # "3 June", "3rd of June", "June 3rd": one day written three ways. Each gets the same extra
 # term ("date0603") so that a question's date matches the document's however either writes it.
 _DAY_MONTH = re.compile(
-    rf"\b{_DAY_RE}(?:\s+of)?\s+{_MONTH_RE}(?!\w)|\b{_MONTH_RE}\s+{_DAY_RE}\b", re.I
+    rf"(?<![\w.,-]){_DAY_RE}(?:\s+of)?\s+{_MONTH_RE}(?!\w)|\b{_MONTH_RE}\s+{_DAY_RE}\b", re.I
 )
 
 # Snowball stems regular forms only; questions ask "who leads" where documents say "led by".
@@ -131,6 +131,10 @@ def _dates(text: str) -> list[str]:
     found = []
     for m in _DAY_MONTH.finditer(text):
         day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        # "15 may apply", "up to 30 mar": the modal verb and short forms count only as Names.
+        name = month.rstrip(".").lower()
+        if (name == "may" or name not in _MONTH_NAMES) and not month[0].isupper():
+            continue
         if 1 <= int(day) <= 31:
             number = [n[:3] for n in _MONTH_NAMES].index(month[:3].lower()) + 1
             found.append(f"date{number:02d}{int(day):02d}")
@@ -154,6 +158,11 @@ def terms(text: str) -> list[str]:
     ]
     stems = [_DEMONYM.sub(r"\1a", t) for t in _stemmer().stemWords(words)] if words else []
     return stems + _dates(text)
+
+
+def is_stopword(word: str) -> bool:
+    """True for a lower-case word that is never a term ("the", "and", "what")."""
+    return word in _stopwords()
 
 
 def term_of(word: str) -> str:

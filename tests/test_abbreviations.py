@@ -47,3 +47,18 @@ def test_a_question_in_full_words_finds_the_passage_that_abbreviates(assistant):
 def test_what_an_abbreviation_stands_for_is_answered_from_the_glossary(assistant):
     answer = assistant.ask("What does NRA stand for?")
     assert not answer.refused and "National Regulatory Authority" in answer.text
+
+
+def test_loose_or_ambiguous_definitions_are_not_taken():
+    found = Abbreviations.find(
+        [
+            # "ACT" is also the word "Act" here: joining them would give every Act a therapy.
+            "An artemisinin-based combination therapy (ACT) is used. The Act requires it.",
+            # Letters found among too many words, or a one-word "expansion".
+            "Medicines Patent Pool and the Ministry of Health (MPP) met.",
+            "The Forum (TF) met.",
+            # Long runs without brackets or glossary lines.
+            "-" * 5000 + "a" * 5000,
+        ]
+    ).expansions
+    assert found == {}

@@ -56,3 +56,14 @@ def test_library_imports_without_gradio():
     code = "import sys, assistant; assert 'gradio' not in sys.modules; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_settings_given_with_overrides_are_validated(assistant: Assistant):
+    import pytest
+
+    from assistant.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="answerer"):
+        Assistant.open(settings=assistant.settings, answerer="bogus")
+    strict = Assistant.open(settings=assistant.settings, refusal_threshold=0.0)
+    assert strict.settings.refusal_threshold == 0.0 == strict.answerer.refusal_threshold

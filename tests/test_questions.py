@@ -106,3 +106,34 @@ def test_finer_kinds_of_date_and_places():
     where = analyse("Where did the task force hold its first meeting?")
     assert where.satisfied_by("It met at the Government Complex Seoul.")
     assert not where.satisfied_by("It met in June with the Ministry of Health.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When is the release of the new guidelines planned?",
+        "Which report of the task force is cited?",
+    ],
+)
+def test_a_document_kind_word_alone_does_not_name_a_document(question):
+    assert "release" not in analyse(question).source_refs
+    assert "report" not in analyse(question).source_refs
+
+
+def test_one_date_with_its_year_is_one_part():
+    assert not analyse("What happened on 3 June 2024?").two_part
+    assert not analyse("According to the report, what do WHO and UNICEF do?").two_part
+
+
+def test_names_keep_their_words_and_kind_words_stay_when_no_kind_is_checked():
+    assert {"world", "health", "day"} <= set(analyse("What is World Health Day about?").terms)
+    assert "list" in analyse("What is on the Essential Medicines List?").terms
+    assert "date" in analyse("What is the expiry date of the licence?").terms
+
+
+def test_modal_verbs_short_words_and_languages_are_not_dates_or_places():
+    assert not analyse("In which month was it signed?").satisfied_by("It may be signed later.")
+    assert not analyse("On which day of the week?").satisfied_by("The delegates sat down.")
+    where = analyse("Where was the forum held?")
+    assert where.satisfied_by("In Geneva, the forum was held.")
+    assert not where.satisfied_by("It was held in English and Korean.")

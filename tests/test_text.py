@@ -71,3 +71,14 @@ def test_may_the_month_is_a_term_and_may_the_verb_is_not():
     assert "may" in terms("Why was it set up at the end of May?")
     assert "may" in terms("formed on May 31st")
     assert "may" not in terms("May I adapt the work? You may.")
+
+
+@pytest.mark.parametrize(
+    "text", ["COVID-19 may have disrupted supply", "As many as 15 may apply", "up to 30 mar"]
+)
+def test_numbers_before_a_modal_or_a_lower_case_short_month_are_not_dates(text):
+    assert not [t for t in terms(text) if t.startswith("date")]
+
+
+def test_spelling_folds_reach_past_tenses_and_short_stems():
+    assert terms("licenced licencing metres") == terms("licensed licensing meters")
