@@ -236,7 +236,13 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
             clean = _MARKER.sub("", piece)
             clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clean.split())).strip(" -*•")
             clean = _QUOTING.sub(r"\g<quote>.", clean)
-            if clean:
+            if clean.count('"') % 2 and clean.rstrip(".").endswith('"'):
+                # A quote the model closed without opening ('... partners.".'): drop it.
+                clean = clean.rstrip(".").rstrip('"').rstrip() + "."
+            if clean and not clean.strip(".,;:!?\"'”’ ") and out:
+                # Stray punctuation after a sentence ('partners.". [1]') carries its markers only.
+                out[-1] = (out[-1][0], out[-1][1] + numbers)
+            elif clean:
                 out.append((clean, numbers))
     return out
 

@@ -99,3 +99,10 @@ def test_a_quoted_passage_is_the_claim_and_keeps_its_marker():
     # Talk about the quote stays talk about the passages.
     said = 'The passage "NRA: National Regulatory Authority" is a reference to WHO [1].'
     assert split_claims(said)[0][0].startswith("The passage")
+
+
+def test_a_stray_closing_quote_is_dropped_and_its_marker_kept():
+    text = 'The Forum brought together over 70 speakers and partners.". [1]'
+    assert split_claims(text) == [
+        ("The Forum brought together over 70 speakers and partners.", [1])
+    ]
