@@ -113,9 +113,9 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description=(
-            "Evidence strength (0-1) below which the assistant says the documents don't say; "
-            "calibrated on evals/gold.jsonl and evals/heldout.jsonl together (best mean of "
-            "answered and refused rates)."
+            "Evidence strength (0-1) below which the assistant refuses; one of the thresholds "
+            "with the best mean of answered and refused rates on evals/gold.jsonl and "
+            "evals/heldout.jsonl together (python -m bench.calibrate_refusal)."
         ),
     )
     no_match_threshold: float = Field(
@@ -124,8 +124,8 @@ class Settings(BaseSettings):
         le=1,
         description=(
             "Evidence below this: the documents don't say. Between it and refusal_threshold the "
-            "refusal says no passage clearly answers and points at the closest ones (about 2% "
-            "of answerable gold and held-out questions fall below it)."
+            "refusal says no passage clearly answers and points at the closest ones (3 of the 91 "
+            "answerable gold and held-out questions fall below it; bench.calibrate_refusal)."
         ),
     )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")

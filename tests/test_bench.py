@@ -74,3 +74,29 @@ def test_bad_arguments_get_one_line_errors():
         assert done.returncode != 0
         assert len(done.stderr.strip().splitlines()) == 1 and "error" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_refusal_calibration_rates_and_suggestion():
+    from bench.calibrate_refusal import rates, suggest
+
+    # Answerable at 0.5 and 0.3, unanswerable at 0.4 and 0.2.
+    scored = [(0.5, True), (0.3, True), (0.4, False), (0.2, False)]
+    assert rates(scored, 0.35) == (0.5, 0.5)
+    assert rates(scored, 0.45) == (0.5, 1.0)
+    assert rates(scored, 0.25) == (1.0, 0.5)
+    best = suggest(scored, max_lost=0.0)
+    # 0.75 both from 0.21 to 0.30 (both answered, one refused) and from 0.41 (one answered,
+    # both refused): the lowest answers the most.
+    assert best["best_mean"] == 0.75 and best["refusal_threshold"] == 0.21
+    assert best["no_match_threshold_at_most"] == 0.3  # no answerable question falls below it
+
+
+def test_refusal_calibration_scores_the_gold_questions(assistant):
+    from assistant.eval_gold import load_gold
+    from bench.calibrate_refusal import strengths
+
+    from .conftest import GOLD
+
+    scored = strengths(assistant, GOLD)
+    assert len(scored) == len(load_gold(GOLD)) and {a for _, a in scored} == {True, False}
+    assert all(0.0 <= s <= 1.0 for s, _ in scored)
