@@ -36,9 +36,9 @@ class Abbreviations:
         """Every abbreviation defined in the texts whose letters fit its expansion, except one
         that is also an ordinary word there ("ACT" beside "the Act")."""
         found: dict[str, frozenset[str]] = {}
-        written: set[str] = set()  # words not in capitals: "act", "Act", never "ACT" or "LMICs"
+        seen: set[str] = set()
         for text in texts:
-            written.update(w for w in _WORD.findall(text) if sum(c.isupper() for c in w) < 2)
+            seen.update(_WORD.findall(text))
             for m in _GLOSSARY.finditer(text):
                 _add(found, m.group(1), m.group(2).split())
             for m in _IN_BRACKETS.finditer(text):
@@ -49,13 +49,19 @@ class Abbreviations:
                     if _spells(m.group(1), words[start:]):
                         _add(found, m.group(1), words[start:])
                         break
+        # Words not in capitals: "act", "Act", never "ACT" or "LMICs".
+        written = (w for w in seen if sum(c.isupper() for c in w) < 2)
         ordinary = {term_of(w) for w in written if not is_stopword(w.lower())}
-        kept = {a: e for a, e in found.items() if a not in ordinary}
+        return cls.of({a: e for a, e in found.items() if a not in ordinary})
+
+    @classmethod
+    def of(cls, expansions: dict[str, frozenset[str]]) -> Abbreviations:
+        """Abbreviations from acronym term -> expansion terms (as found() before)."""
         by_term: dict[str, list[str]] = defaultdict(list)
-        for acronym, expansion in kept.items():
+        for acronym, expansion in expansions.items():
             for t in expansion:
                 by_term[t].append(acronym)
-        return cls(kept, {t: tuple(a) for t, a in by_term.items()})
+        return cls(dict(expansions), {t: tuple(a) for t, a in by_term.items()})
 
     def expand(self, text_terms: Iterable[str]) -> list[str]:
         """The terms plus, for each defined abbreviation, the other form: an acronym brings its

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.abbreviations import Abbreviations
 from assistant.chunking import Chunk
 from assistant.embeddings import Embedder
 from assistant.errors import QuestionError
 from assistant.index import Index
+from assistant.lexical import Lexical, open_lexical
 from assistant.questions import Question, analyse
-from assistant.text import TermStats, terms, words
+from assistant.text import terms, words
 
 CONTEXT_DISCOUNT = 0.9
 # An answer says something the question doesn't: at least this many terms of its own.
@@ -72,21 +72,23 @@ class Hit:
 class Retriever:
     """Searches one index; cheap to query from many threads (read-only after construction)."""
 
-    def __init__(self, index: Index, embedder: Embedder, settings: FusionSettings) -> None:
-        import bm25s
-
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        settings: FusionSettings,
+        lexical: Lexical | None = None,
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.abbreviations = Abbreviations.find(c.text for c in index.chunks)
-        expand = self.abbreviations.expand
-        chunk_terms = [expand(terms(_search_text(c))) for c in index.chunks]
-        self.stats = TermStats(chunk_terms)
-        self._chunk_terms = [frozenset(t) for t in chunk_terms]
-        self._bm25 = bm25s.BM25()
-        self._has_bm25 = any(chunk_terms)
-        if self._has_bm25:
-            self._bm25.index(chunk_terms, show_progress=False)
+        self.lexical = lexical or open_lexical(index)
+        self.abbreviations = self.lexical.abbreviations
+        self.stats = self.lexical.stats
+        self._bm25 = self.lexical.bm25
+        # Passage and sentence term sets are made for the few dozen candidates a question
+        # touches, then kept: analysing every passage up front is what the lexical cache saves.
+        self._passage_terms: dict[int, frozenset[str]] = {}
         self._sentence_terms: dict[int, list[frozenset[str]]] = {}
         # What a document is (its title, publisher, kind), for questions that name it.
         self._described = {
@@ -171,7 +173,7 @@ class Retriever:
                     dense_score=d_score,
                     bm25_score=b_score,
                     coverage=coverage,
-                    passage_coverage=cover(self._chunk_terms[row] | named),
+                    passage_coverage=cover(self._terms_of(row) | named),
                     best_sentence=best,
                     sentence_scores=tuple(scores),
                 )
@@ -214,6 +216,13 @@ class Retriever:
         scores = np.where(fits, scores, scores * self.settings.type_penalty)
         return float(coverage.max()), [float(x) for x in scores]
 
+    def _terms_of(self, row: int) -> frozenset[str]:
+        found = self._passage_terms.get(row)
+        if found is None:
+            found = frozenset(self.lexical.passage_terms(self.index.chunks[row]))
+            self._passage_terms[row] = found
+        return found
+
     def _rows_for(self, documents: Sequence[str] | None) -> list[int] | None:
         if not documents:
             return None
@@ -226,7 +235,7 @@ class Retriever:
     def _bm25_search(
         self, q_terms: list[str], n: int, rows: list[int] | None
     ) -> list[tuple[int, float]]:
-        known = [t for t in q_terms if t in self._bm25.vocab_dict] if self._has_bm25 else []
+        known = [t for t in q_terms if t in self._bm25.vocab_dict] if self._bm25 else []
         if not known:
             return []
         scores = self._bm25.get_scores(known)
@@ -255,11 +264,6 @@ def _can_answer(q: Question, sentence: str, sentence_terms: Set[str]) -> bool:
     if len(sentence_terms - set(q.terms)) < NOVEL_TERMS:
         return False
     return q.satisfied_by(sentence)
-
-
-def _search_text(chunk: Chunk) -> str:
-    # The section heading says what a passage is about even when its sentences don't.
-    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
 
 
 def _without_near_duplicates(hits: list[Hit], k: int, threshold: float) -> list[Hit]:

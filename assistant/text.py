@@ -121,7 +121,10 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | frozenset(_FUNCTION_WORDS.split())
 
 
+@lru_cache(maxsize=200_000)
 def _fold(word: str) -> str:
+    # Cached: six regular expressions a word, for every word of every passage, were most of
+    # the time spent analysing a corpus; its vocabulary is far smaller than its words.
     for pattern, american in _SPELLING:
         word = pattern.sub(american, word)
     return _IRREGULAR.get(word, word)
