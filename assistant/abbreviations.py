@@ -63,6 +63,10 @@ class Abbreviations:
                 by_term[t].append(acronym)
         return cls(dict(expansions), {t: tuple(a) for t, a in by_term.items()})
 
+    def terms(self, text: str) -> list[str]:
+        """The terms of a text, with the other form of each abbreviation in it."""
+        return self.expand(terms(text))
+
     def expand(self, text_terms: Iterable[str]) -> list[str]:
         """The terms plus, for each defined abbreviation, the other form: an acronym brings its
         expansion's terms, a full expansion brings the acronym."""

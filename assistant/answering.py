@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from assistant.chunking import place_label
 from assistant.documents import Source
 from assistant.questions import Question, analyse
 from assistant.retrieval import Hit
+from assistant.settings import Settings
 from assistant.text import terms
 
-if TYPE_CHECKING:
-    from assistant.settings import Settings
+# The settings' defaults, so an ExtractiveAnswerer() made in code refuses like the app does.
+_DEFAULT = {name: f.default for name, f in Settings.model_fields.items()}
 
 REFUSAL_TEXT = (
     "The documents don't say. None of the passages answers this question; "
@@ -33,6 +34,7 @@ SECOND_PART = 0.6
 OPEN_PART_TERMS = 2  # question terms a further sentence must add ("..., and who leads it?")
 # Weight of "the passage mentions the question's terms" against "the sentence answers it".
 PASSAGE_SHARE = 0.3
+SUGGESTIONS = 3  # closest passages a refusal lists
 TYPE_MISS = 0.8  # evidence kept when the best sentence lacks the kind of answer asked for
 _BULLET = re.compile(r"^[\s\-–—•*·○□◈>]+")
 
@@ -93,6 +95,11 @@ class Answer:
     dropped: tuple[str, ...] = ()
     fallback: str | None = None
 
+    @property
+    def suggestions(self) -> list[Hit]:
+        """For a refusal, the closest passages to show instead; none for an answer."""
+        return self.hits[:SUGGESTIONS] if self.refused else []
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output (CLI --json, the web API)."""
         return {
@@ -111,10 +118,8 @@ class Answer:
                     "title": h.chunk.title,
                     "passage": h.chunk.text,
                 }
-                for h in self.hits[:3]
-            ]
-            if self.refused
-            else [],
+                for h in self.suggestions
+            ],
         }
 
 
@@ -145,11 +150,11 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        refusal_threshold: float = 0.45,
-        max_words: int = 80,
-        max_sentences: int = 3,
+        refusal_threshold: float = _DEFAULT["refusal_threshold"],
+        max_words: int = _DEFAULT["answer_max_words"],
+        max_sentences: int = _DEFAULT["answer_max_sentences"],
         passages: int = 5,
-        no_match_threshold: float = 0.30,
+        no_match_threshold: float = _DEFAULT["no_match_threshold"],
     ) -> None:
         self.refusal_threshold = refusal_threshold
         self.no_match_threshold = no_match_threshold
@@ -258,7 +263,7 @@ def _evidence(question: Question, hit: Hit) -> float:
     # sentence has no place in it, the passage mentions the topic without the answer. (A
     # question in two parts may be answered by a sentence for the other part.)
     typed = question.wants and not question.two_part and hit.best_sentence is not None
-    if typed and not question.satisfied_by(hit.chunk.sentence_texts()[hit.best_sentence or 0]):
+    if typed and not question.satisfied_by(hit.best_text):
         strength *= TYPE_MISS
     return strength
 

@@ -590,9 +590,8 @@ def turn_messages(turn: Turn, number: int) -> list[dict[str, Any]]:
         )
     )
     # Plain messages, not collapsible "thoughts": the evidence is always in view.
-    if answer.refused:
-        if answer.hits:
-            messages.append(_assistant(suggestions_html(answer.hits[:3])))
+    if answer.suggestions:
+        messages.append(_assistant(suggestions_html(answer.suggestions)))
     elif answer.citations:
         messages.append(_assistant(sources_html(answer.citations, number)))
     return messages

@@ -204,10 +204,9 @@ def format_answer(answer: Answer) -> str:
     if answer.fallback:
         lines[1:1] = [textwrap.fill(f"Note: {answer.fallback}", 96), ""]
     if answer.refused:
-        if answer.hits:
-            lines.append("You may be looking for:")
-            for hit in answer.hits[:3]:
-                lines.append(f"- {hit.chunk.title}: “{textwrap.shorten(hit.best_text, 200)}”")
+        from assistant.export import suggestion_lines
+
+        lines += suggestion_lines(answer)
         return "\n".join(lines).rstrip()
     lines.append("Sources:")
     for c in answer.citations:

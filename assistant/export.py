@@ -6,9 +6,10 @@ import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from assistant.answering import Citation
+from assistant.answering import Answer, Citation
 from assistant.conversation import PASSAGES, Turn
 from assistant.documents import Source
+from assistant.retrieval import Hit
 
 _QUIET_LICENCES = {"", "not stated"}
 
@@ -30,16 +31,28 @@ def answer_text(turn: Turn) -> str:
         return "\n".join(lines)
     lines += ["", answer.text]
     if answer.refused:
-        if answer.hits:
-            lines += ["", "You may be looking for:"]
-            for hit in answer.hits[:3]:
-                lines.append(f"- {hit.chunk.title}: “{textwrap.shorten(hit.best_text, 200)}”")
+        if answer.suggestions:
+            lines += ["", *suggestion_lines(answer)]
         return "\n".join(lines)
     lines += ["", "Sources:"]
     for c in answer.citations:
         lines.append(f"[{c.number}] {citation_label(c)}")
         lines.append(f"    “{c.sentence.strip()}”")
     return "\n".join(lines)
+
+
+def suggestion_lines(answer: Answer) -> list[str]:
+    """A refusal's closest passages as plain text: each title and its sentence nearest the
+    question (nothing for an answer)."""
+    if not answer.suggestions:
+        return []
+    lines = ["You may be looking for:"]
+    lines += [f"- {h.chunk.title}: “{_nearest(h)}”" for h in answer.suggestions]
+    return lines
+
+
+def _nearest(hit: Hit) -> str:
+    return textwrap.shorten(hit.best_text, 200)
 
 
 def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") -> str:
@@ -63,11 +76,10 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") ->
             continue
         out += [_md(answer.text), ""]
         if answer.refused:
-            if answer.hits:
+            if answer.suggestions:
                 out += ["You may be looking for:", ""]
                 out += [
-                    f"- **{_md(h.chunk.title)}**: “{_md(textwrap.shorten(h.best_text, 200))}”"
-                    for h in answer.hits[:3]
+                    f"- **{_md(h.chunk.title)}**: “{_md(_nearest(h))}”" for h in answer.suggestions
                 ]
                 out.append("")
             continue

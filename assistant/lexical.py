@@ -24,7 +24,7 @@ from typing import Any
 from assistant.abbreviations import Abbreviations
 from assistant.chunking import Chunk
 from assistant.index import Index
-from assistant.text import TermStats, terms
+from assistant.text import TermStats
 
 log = logging.getLogger(__name__)
 PREFIX = "lexical-"
@@ -42,7 +42,7 @@ class Lexical:
     def passage_terms(self, chunk: Chunk) -> list[str]:
         """The terms a passage is searched by: its section heading and text, both abbreviation
         forms."""
-        return self.abbreviations.expand(terms(search_text(chunk)))
+        return self.abbreviations.terms(search_text(chunk))
 
 
 def search_text(chunk: Chunk) -> str:
@@ -52,7 +52,7 @@ def search_text(chunk: Chunk) -> str:
 
 
 def open_lexical(index: Index) -> Lexical:
-    """The lexical index for this build: loaded from beside it, else built and saved there."""
+    """The lexical index for this build: loaded from inside it, else built and saved there."""
     folder = index.path / f"{PREFIX}{analysis_version()}"
     if folder.is_dir():
         try:
@@ -72,8 +72,7 @@ def build_lexical(chunks: list[Chunk]) -> Lexical:
     import bm25s
 
     abbreviations = Abbreviations.find(c.text for c in chunks)
-    draft = Lexical(None, TermStats([]), abbreviations)
-    chunk_terms = [draft.passage_terms(c) for c in chunks]
+    chunk_terms = [abbreviations.terms(search_text(c)) for c in chunks]
     bm25 = None
     if any(chunk_terms):
         bm25 = bm25s.BM25()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.text import term_of, terms, words
 
@@ -80,6 +79,8 @@ place take took taken takes many much
 _KIND_WORDS = """
 year years month months day days date dates time times number numbers amount amounts percentage
 """
+_FRAMING_WORDS = frozenset(_FRAMING.split())
+_KINDS = frozenset(_KIND_WORDS.split())
 # "according to the WLPF report", "the explainer lists", "in the press release": the question
 # names the document it asks about. Those words say where to look, not what to find.
 _SOURCE_KINDS = (
@@ -161,19 +162,13 @@ def _shaping_terms(text: str, wants: str | None) -> set[str]:
     """Terms of the words that only shape this question: framing words written in lower case
     (or opening it; "One Health" and "Essential Medicines List" are names), and words naming
     a kind of answer that is checked anyway."""
-    framing, kinds = _word_lists()
     tokens = re.findall(r"\w+", text)
     return {
         term_of(w)
         for i, w in enumerate(tokens)
         if (w.islower() or i == 0)
-        and (w.lower() in framing or (wants in _DATE_KINDS and w.lower() in kinds))
+        and (w.lower() in _FRAMING_WORDS or (wants in _DATE_KINDS and w.lower() in _KINDS))
     }
-
-
-@lru_cache(maxsize=1)
-def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
-    return frozenset(_FRAMING.split()), frozenset(_KIND_WORDS.split())
 
 
 def _source_refs(text: str) -> tuple[str, ...]:

@@ -194,7 +194,7 @@ class Retriever:
         texts = chunk.sentence_texts()
         cached = self._sentence_terms.get(row)
         if cached is None:
-            cached = [frozenset(self.abbreviations.expand(terms(t))) for t in texts]
+            cached = [frozenset(self.abbreviations.terms(t)) for t in texts]
             self._sentence_terms[row] = cached
         if not cached:
             return 0.0, []

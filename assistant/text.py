@@ -26,6 +26,7 @@ _MONTH_NAMES = [
     *("january", "february", "march", "april", "may", "june"),
     *("july", "august", "september", "october", "november", "december"),
 ]
+_MONTH_NUMBER = {m[:3]: i + 1 for i, m in enumerate(_MONTH_NAMES)}
 _MONTH_RE = "(" + "|".join(_MONTH_NAMES + [m[:3] for m in _MONTH_NAMES] + ["sept"]) + r")\.?"
 _DAY_RE = r"([0-3]?\d)(?:st|nd|rd|th)?"
 # "3 June", "3rd of June", "June 3rd": one day written three ways. Each gets the same extra
@@ -139,8 +140,7 @@ def _dates(text: str) -> list[str]:
         if (name == "may" or name not in _MONTH_NAMES) and not month[0].isupper():
             continue
         if 1 <= int(day) <= 31:
-            number = [n[:3] for n in _MONTH_NAMES].index(month[:3].lower()) + 1
-            found.append(f"date{number:02d}{int(day):02d}")
+            found.append(f"date{_MONTH_NUMBER[name[:3]]:02d}{int(day):02d}")
     return found
 
 
