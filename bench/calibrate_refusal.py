@@ -19,8 +19,8 @@ from typing import Any
 from assistant.answering import evidence_strength
 from assistant.api import Assistant
 from assistant.eval_gold import load_gold
+from bench.common import GOLD, ROOT, corpus_arguments
 
-ROOT = Path(__file__).resolve().parents[1]
 STEPS = [round(0.20 + 0.01 * i, 2) for i in range(41)]  # 0.20 .. 0.60
 
 
@@ -61,10 +61,7 @@ def suggest(scored: list[tuple[float, bool]], max_lost: float) -> dict[str, Any]
 def main() -> None:
     """Print the threshold table and the suggested thresholds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = [ROOT / "evals" / "gold.jsonl", ROOT / "evals" / "heldout.jsonl"]
-    parser.add_argument("--gold", type=Path, nargs="+", default=default)
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
-    parser.add_argument("--index", type=Path, default=ROOT / "index")
+    corpus_arguments(parser, index=ROOT / "index", golds=[GOLD, GOLD.with_name("heldout.jsonl")])
     parser.add_argument("--max-lost", type=float, default=0.035)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -21,16 +21,13 @@ from assistant.api import Assistant
 from assistant.checking import SupportChecker
 from assistant.eval_gold import load_gold
 from assistant.eval_metrics import contains_evidence
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import corpus_arguments
 
 
 def main() -> None:
     """Score positive and negative (claim, passage) pairs and print the threshold table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gold", type=Path, default=ROOT / "evals" / "gold.jsonl")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
-    parser.add_argument("--index", type=Path, default=None)
+    corpus_arguments(parser)
     parser.add_argument("--max-false", type=float, default=0.02)
     parser.add_argument("--lexical-weight", type=float, default=None)
     args = parser.parse_args()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import resource
+import signal
 import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +104,47 @@ def wait_for_port(port: int, deadline: float) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"assistant serve did not listen on port {port}")
+
+
+def corpus_arguments(
+    parser: argparse.ArgumentParser, *, index: Path | None = None, golds: list[Path] | None = None
+) -> None:
+    """--gold, --corpus and --index, as every bench over the gold questions takes them (several
+    gold files when golds gives the defaults)."""
+    if golds:
+        parser.add_argument("--gold", type=Path, nargs="+", default=golds)
+    else:
+        parser.add_argument("--gold", type=Path, default=GOLD)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--index", type=Path, default=index)
+
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+
+
+@contextmanager
+def indexed_corpus() -> Iterator[tuple[list[str], dict[str, str]]]:
+    """corpus/ indexed by `assistant index` into a temporary folder: the --corpus/--index
+    arguments for the CLI, and the environment to run it in (feedback kept there too)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ASSISTANT_FEEDBACK_PATH": str(Path(tmp) / "feedback.jsonl")}
+        where = ["--corpus", str(CORPUS), "--index", str(Path(tmp) / "index")]
+        subprocess.run([ASSISTANT, "index", *where], check=True, env=env)
+        yield where, env
+
+
+@contextmanager
+def serving(where: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`assistant serve` on a port, in a process group of its own, stopped on leaving."""
+    server = subprocess.Popen(
+        [ASSISTANT, "serve", *where, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

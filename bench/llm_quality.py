@@ -25,8 +25,7 @@ from assistant.api import Assistant
 from assistant.eval_gold import load_gold
 from assistant.eval_metrics import citation_precision, claims, unsupported_claims
 from assistant.generation import build_answerer
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import corpus_arguments
 
 
 def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
@@ -81,9 +80,7 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
 def main() -> None:
     """Score the generated and the extractive answers and print both."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gold", type=Path, default=ROOT / "evals" / "gold.jsonl")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
-    parser.add_argument("--index", type=Path, default=None)
+    corpus_arguments(parser)
     parser.add_argument("--answerer", default="local", choices=["local", "openai"])
     parser.add_argument("--limit", type=int, default=None, help="first N questions only")
     parser.add_argument("--json", action="store_true")

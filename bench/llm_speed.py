@@ -21,16 +21,13 @@ from typing import Any
 from assistant.api import Assistant
 from assistant.eval_gold import load_gold
 from assistant.generation import LlamaCppChat, LLMAnswerer, build_answerer
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import corpus_arguments
 
 
 def main() -> None:
     """Time the local model on the first answerable gold questions and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gold", type=Path, default=ROOT / "evals" / "gold.jsonl")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
-    parser.add_argument("--index", type=Path, default=None)
+    corpus_arguments(parser)
     parser.add_argument("--questions", type=int, default=5)
     parser.add_argument("--context", type=int, default=None, help="llm_context_tokens")
     parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads")

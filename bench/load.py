@@ -24,11 +24,8 @@ import html
 import json
 import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -38,11 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import free_port, percentile, wait_for_port
+from bench.common import GOLD, ROOT, free_port, indexed_corpus, percentile, serving, wait_for_port
 
-ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "bench" / "reports" / "load.json"
-GOLD = ROOT / "evals" / "gold.jsonl"
 ALL_DOCUMENTS = "All documents"  # assistant.app.ALL_DOCUMENTS, without importing Gradio's app
 _QUESTION = re.compile(r"Question: (.*?)(?:<br>|</div>)")
 # Reply HTML numbers its ids by turn (answer-3, src-3-1): the same answer at another turn
@@ -352,27 +347,12 @@ def _round_figures(figures: dict[str, Any]) -> dict[str, Any]:
 
 
 def _serve_and_run(args: argparse.Namespace) -> dict[str, Any]:
-    assistant_cmd = str(Path(sys.executable).with_name("assistant"))
-    with tempfile.TemporaryDirectory() as tmp:
-        index = Path(tmp) / "index"
-        env = {**os.environ, "ASSISTANT_FEEDBACK_PATH": str(Path(tmp) / "feedback.jsonl")}
-        common = ["--corpus", str(ROOT / "corpus"), "--index", str(index)]
-        _log("building the index (not timed)")
-        subprocess.run([assistant_cmd, "index", *common], check=True, env=env)
+    _log("building the index (not timed)")
+    with indexed_corpus() as (where, env):
         port = free_port()
-        server = subprocess.Popen(
-            [assistant_cmd, "serve", *common, "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
+        with serving(where, env, port) as server:
             wait_for_port(port, time.perf_counter() + 180)
             return _run(args, f"http://127.0.0.1:{port}/", server.pid)
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
 
 
 def _log(text: str) -> None:

@@ -10,17 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import free_port, wait_for_port
+from bench.common import free_port, indexed_corpus, serving, wait_for_port
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 QUESTIONS = [
     "When was the first World Local Production Forum held?",
@@ -38,12 +34,7 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    assistant_cmd = str(Path(sys.executable).with_name("assistant"))
-    with tempfile.TemporaryDirectory() as tmp:
-        index = Path(tmp) / "index"
-        env = {**os.environ, "ASSISTANT_FEEDBACK_PATH": str(Path(tmp) / "feedback.jsonl")}
-        common = ["--corpus", str(ROOT / "corpus"), "--index", str(index)]
-        subprocess.run([assistant_cmd, "index", *common], check=True, env=env)
+    with indexed_corpus() as (where, env):
         ready: list[float] = []
         cpu: list[float] = []  # the server's own CPU time: what an idle laptop would wait
         first_text: list[float] = []
@@ -54,14 +45,7 @@ def main() -> int:
             for run in range(args.runs):
                 port = free_port()
                 started = time.perf_counter()
-                server = subprocess.Popen(
-                    [assistant_cmd, "serve", *common, "--port", str(port)],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-                try:
+                with serving(where, env, port) as server:
                     page = browser.new_page()
                     wait_for_port(port, started + 120)
                     page.goto(f"http://127.0.0.1:{port}/")
@@ -71,9 +55,6 @@ def main() -> int:
                     if run == 0:
                         first_text = _first_text_times(page)
                     page.close()
-                finally:
-                    os.killpg(server.pid, signal.SIGTERM)
-                    server.wait(timeout=30)
             browser.close()
     figures = {
         "serve_to_page_ready_s": [round(x, 2) for x in ready],
