@@ -17,8 +17,9 @@ REQUIRED_FIELDS: dict[str, type] = {
     "evidence": str,
     "answerable": bool,
 }
-# Optional: more quotes an answer needs (an answer spanning passages), and free tags.
-OPTIONAL_FIELDS = ("more_evidence", "kind")
+# Optional: more quotes an answer needs (an answer spanning passages), quotes elsewhere that
+# say the same as one of those (a fact the document repeats), and free tags.
+OPTIONAL_FIELDS = ("more_evidence", "alternatives", "kind")
 
 
 class GoldError(AssistantError):
@@ -37,17 +38,25 @@ class GoldItem:
     answerable: bool
     more_evidence: tuple[str, ...] = ()
     kind: tuple[str, ...] = field(default=())
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def quotes(self) -> tuple[str, ...]:
         """Every evidence quote the full answer needs (empty when unanswerable)."""
         return tuple(q for q in (self.evidence, *self.more_evidence) if q.strip())
 
+    @property
+    def evidence_items(self) -> tuple[tuple[str, ...], ...]:
+        """Per quote the answer needs: that quote and the quotes that say the same."""
+        return tuple((q, *self.alternatives.get(q, ())) for q in self.quotes)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data, in the file's schema."""
         data: dict[str, Any] = {name: getattr(self, name) for name in REQUIRED_FIELDS}
         if self.more_evidence:
             data["more_evidence"] = list(self.more_evidence)
+        if self.alternatives:
+            data["alternatives"] = {q: list(alts) for q, alts in self.alternatives.items()}
         if self.kind:
             data["kind"] = list(self.kind)
         return data
@@ -99,8 +108,21 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
             raise GoldError(f"{where}: an answerable question needs 'source' and 'evidence'")
     elif data["evidence"].strip() or more:
         raise GoldError(f"{where}: an unanswerable question must have empty evidence")
+    alternatives = _alternatives(data.get("alternatives", {}), (data["evidence"], *more), where)
     fields = {name: data[name] for name in REQUIRED_FIELDS}
-    return GoldItem(**fields, more_evidence=more, kind=tags)
+    return GoldItem(**fields, more_evidence=more, kind=tags, alternatives=alternatives)
+
+
+def _alternatives(value: Any, quotes: tuple[str, ...], where: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise GoldError(f"{where}: 'alternatives' must be an object of quote: [quotes]")
+    for quote in value:
+        if quote not in quotes:
+            raise GoldError(
+                f"{where}: 'alternatives' key {quote[:60]!r} is not the evidence or one of "
+                "'more_evidence'"
+            )
+    return {q: _string_list(alts, "alternatives", where) for q, alts in value.items()}
 
 
 def _string_list(value: Any, name: str, where: str) -> tuple[str, ...]:

@@ -28,13 +28,27 @@ def normalise(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def contains_evidence(passage: str, evidence: str) -> bool:
-    """True when the passage holds the evidence quote (whitespace and punctuation ignored)."""
-    wanted = normalise(evidence)
-    return bool(wanted) and f" {wanted} " in f" {normalise(passage)} "
+# One piece of evidence: a quote, or the quotes that each say the same thing where a document
+# repeats a fact (a headline and its body); any one of them will do.
+Evidence = str | Sequence[str]
 
 
-def relevant(passage: str, quotes: Sequence[str]) -> bool:
+def _forms(evidence: Evidence) -> list[str]:
+    return [evidence] if isinstance(evidence, str) else list(evidence)
+
+
+def contains_evidence(passage: str, evidence: Evidence) -> bool:
+    """True when the passage holds the evidence quote, or one of its equivalent quotes
+    (whitespace and punctuation ignored)."""
+    text = f" {normalise(passage)} "
+    return any((w := normalise(q)) and f" {w} " in text for q in _forms(evidence))
+
+
+def _stated(evidence: Evidence) -> bool:
+    return any(normalise(q) for q in _forms(evidence))
+
+
+def relevant(passage: str, quotes: Sequence[Evidence]) -> bool:
     """True when the passage holds at least one of the evidence quotes."""
     return any(contains_evidence(passage, q) for q in quotes)
 
@@ -42,7 +56,7 @@ def relevant(passage: str, quotes: Sequence[str]) -> bool:
 # ---------------------------------------------------------------- retrieval
 
 
-def first_relevant_rank(passages: Sequence[str], quotes: Sequence[str] | str) -> int | None:
+def first_relevant_rank(passages: Sequence[str], quotes: Sequence[Evidence] | str) -> int | None:
     """1-based rank of the first passage holding any evidence quote, or None."""
     quotes = [quotes] if isinstance(quotes, str) else quotes
     for rank, passage in enumerate(passages, start=1):
@@ -61,12 +75,12 @@ def reciprocal_rank(rank: int | None, k: int = 10) -> float:
     return 1.0 / rank if rank is not None and rank <= k else 0.0
 
 
-def ndcg_at(passages: Sequence[str], quotes: Sequence[str], k: int = 10) -> float:
+def ndcg_at(passages: Sequence[str], quotes: Sequence[Evidence], k: int = 10) -> float:
     """nDCG@k where each evidence quote is one relevant item, found at the first passage
     holding it (a repeat in an overlapping passage earns nothing). The ideal ranking puts
     each quote in its own passage at ranks 1..n; a passage holding two quotes can beat that,
     so the score is capped at 1."""
-    quotes = [q for q in quotes if normalise(q)]
+    quotes = [q for q in quotes if _stated(q)]
     if not quotes:
         return 0.0
     found: set[int] = set()
@@ -170,16 +184,16 @@ def unsupported_claims(
     ]
 
 
-def citation_precision(cited: Sequence[str], quotes: Sequence[str]) -> float | None:
+def citation_precision(cited: Sequence[str], quotes: Sequence[Evidence]) -> float | None:
     """Share of cited passages that hold an evidence quote (None when nothing is cited)."""
     if not cited:
         return None
     return sum(relevant(p, quotes) for p in cited) / len(cited)
 
 
-def citation_recall(cited: Sequence[str], quotes: Sequence[str]) -> float:
+def citation_recall(cited: Sequence[str], quotes: Sequence[Evidence]) -> float:
     """Share of the evidence quotes that some cited passage holds (0 when nothing is cited)."""
-    quotes = [q for q in quotes if normalise(q)]
+    quotes = [q for q in quotes if _stated(q)]
     if not quotes:
         return 0.0
     return sum(any(contains_evidence(p, q) for p in cited) for q in quotes) / len(quotes)

@@ -128,7 +128,7 @@ def score_question(system: System, item: GoldItem) -> QuestionRecord:
     answer = system.ask(item.question)
     latency = 1000 * (time.perf_counter() - start)
     ranked = system.search(item.question, SEARCH_K)
-    quotes = list(item.quotes)
+    quotes = list(item.evidence_items)
     texts = [r.text for r in ranked]
     record = QuestionRecord(
         id=item.id,
@@ -136,7 +136,7 @@ def score_question(system: System, item: GoldItem) -> QuestionRecord:
         answerable=item.answerable,
         kind=list(item.kind),
         gold_answer=item.answer,
-        quotes=quotes,
+        quotes=list(item.quotes),
         retrieved=[
             {
                 "rank": i,
@@ -177,6 +177,7 @@ def score_question(system: System, item: GoldItem) -> QuestionRecord:
 
 def _score_answer(record: QuestionRecord, answer: Answer, item: GoldItem) -> None:
     cited = list({c.chunk_id: c.passage for c in answer.citations}.values())
+    quotes = item.evidence_items
     if not answer.refused:
         passages = {c.number: c.passage for c in answer.citations}
         record.sentences = len(claims(answer.text))
@@ -185,9 +186,9 @@ def _score_answer(record: QuestionRecord, answer: Answer, item: GoldItem) -> Non
         text = "" if answer.refused else answer.text
         record.f1 = token_f1(text, item.answer)
         record.containment = containment(text, item.answer)
-        record.citation_recall = 0.0 if answer.refused else citation_recall(cited, item.quotes)
+        record.citation_recall = 0.0 if answer.refused else citation_recall(cited, quotes)
         if not answer.refused:
-            record.citation_precision = citation_precision(cited, item.quotes)
+            record.citation_precision = citation_precision(cited, quotes)
     record.failures = failures(record)
 
 

@@ -159,7 +159,7 @@ def retrieval_scores(
     for item in gold:
         if not item.answerable:
             continue
-        rank = first_relevant_rank(list(search(item.question))[:10], item.quotes)
+        rank = first_relevant_rank(list(search(item.question))[:10], item.evidence_items)
         records.append(rank)
         if rank != 1:
             misses.append(f"{item.id} (rank {rank})")

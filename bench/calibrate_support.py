@@ -42,8 +42,9 @@ def main() -> None:
     other_passage: dict[str, str] = {}
     for item in gold:
         hits = bot.search(item.question, 5)
-        holding = [h.chunk.text for h in hits if contains_evidence(h.chunk.text, item.evidence)]
-        others = [h.chunk.text for h in hits if not contains_evidence(h.chunk.text, item.evidence)]
+        evidence = item.evidence_items[0]
+        holding = [h.chunk.text for h in hits if contains_evidence(h.chunk.text, evidence)]
+        others = [h.chunk.text for h in hits if not contains_evidence(h.chunk.text, evidence)]
         if holding:
             evidence_passage[item.id] = holding[0]
         if others:

@@ -55,7 +55,7 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
             unsupported += len(unsupported_claims(answer.text, passages))
             if item.answerable:
                 cited = list({c.chunk_id: c.passage for c in answer.citations}.values())
-                value = citation_precision(cited, item.quotes)
+                value = citation_precision(cited, item.evidence_items)
                 if value is not None:
                     precisions.append(value)
         if kind == "generated" and len(examples) < 5:

@@ -33,6 +33,10 @@ def main(argv: list[str]) -> int:
             if not any(contains_evidence(text, quote) for text in docs.values()):
                 print(f"{item.id}: more_evidence not found in any document: {quote!r}")
                 problems += 1
+        for quote in (q for alts in item.alternatives.values() for q in alts):
+            if not any(contains_evidence(text, quote) for text in docs.values()):
+                print(f"{item.id}: alternative not found in any document: {quote!r}")
+                problems += 1
     answerable = [g for g in gold if g.answerable]
     print(f"{len(gold)} questions: {len(answerable)} answerable, {len(gold) - len(answerable)} not")
     print("per document:", dict(Counter(g.source for g in answerable)))

@@ -72,6 +72,19 @@ def test_ndcg_two_quotes():
     assert ndcg_at([P_Q1 + " " + P_Q2], [Q1, Q2]) == 1.0  # both in one passage: capped at 1
 
 
+def test_a_fact_stated_twice_is_found_in_either_place():
+    # Q1 and its restatement are one piece of evidence: either passage is relevant, and the
+    # second one found earns nothing more.
+    same = (Q1, "Netherlands named as next host")
+    restated = "The Netherlands named as next host of the Forum."
+    assert contains_evidence(restated, same) and contains_evidence(P_Q1, same)
+    assert not contains_evidence(P_NONE, same)
+    assert first_relevant_rank([P_NONE, restated], [same]) == 2
+    assert ndcg_at([restated, P_Q1], [same]) == 1.0
+    assert citation_recall([restated], [same, Q2]) == 0.5
+    assert citation_precision([restated, P_NONE], [same]) == 0.5
+
+
 # ---------------------------------------------------------------- answers
 
 
@@ -261,6 +274,8 @@ def test_every_question_file_quotes_its_sources_verbatim(name):
     for g in (g for g in items if g.answerable):
         assert contains_evidence(docs[g.source], g.evidence), g.id
         assert all(any(contains_evidence(t, q) for t in docs.values()) for q in g.more_evidence)
+        for alternatives in g.alternatives.values():
+            assert all(any(contains_evidence(t, a) for t in docs.values()) for a in alternatives)
 
 
 VALID = (
@@ -284,6 +299,11 @@ VALID = (
         ),
         (VALID.replace("true", "false"), "an unanswerable question must have empty evidence"),
         (VALID.replace("}", ', "kind": "date"}'), "'kind' must be a list of strings"),
+        (
+            VALID.replace("}", ', "alternatives": {"x": ["y"]}}'),
+            "'alternatives' key 'x' is not the evidence or one of 'more_evidence'",
+        ),
+        (VALID.replace("}", ', "alternatives": ["y"]}'), "'alternatives' must be an object"),
         (VALID, "duplicate id 'a'"),
     ],
 )
@@ -300,7 +320,10 @@ def test_gold_file_without_optional_fields_loads(tmp_path: Path):
     path = tmp_path / "gold.jsonl"
     path.write_text(VALID + "\n", encoding="utf-8")
     (item,) = load_gold(path)
-    assert item.kind == () and item.quotes == ("e",)
+    assert item.kind == () and item.quotes == ("e",) and item.evidence_items == (("e",),)
+    path.write_text(VALID.replace("}", ', "alternatives": {"e": ["f"]}}') + "\n", encoding="utf-8")
+    (item,) = load_gold(path)
+    assert item.evidence_items == (("e", "f"),) and item.to_dict()["alternatives"] == {"e": ["f"]}
     path.write_text("\n", encoding="utf-8")
     with pytest.raises(GoldError, match="no questions"):
         load_gold(path)

@@ -66,7 +66,7 @@ def _found_in_top(bot: Assistant, k: int) -> float:
     found = 0
     for item in gold:
         hits = bot.search(item.question, k)
-        found += any(contains_evidence(h.chunk.text, item.evidence) for h in hits)
+        found += any(contains_evidence(h.chunk.text, item.evidence_items[0]) for h in hits)
     return found / len(gold)
 
 
