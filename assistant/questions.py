@@ -100,6 +100,7 @@ _KIND_PATTERNS = {
 }
 _DATE_KINDS = frozenset({"number", "date", "month", "year", "weekday"})
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
+_ABBREVIATION = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z](?:-[A-Z0-9]+)*)s?\b")
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ class Question:
     terms: tuple[str, ...]
     wants: str | None  # number, date, month, year, weekday, place, definition, or None
     names: tuple[str, ...]  # capitalised words inside the question (places, people, bodies)
-    unknown_names: tuple[str, ...] = ()  # names the corpus never mentions
+    abbreviations: tuple[str, ...] = ()  # "ISBN", "WHO", "ROK-US"
+    unknown_names: tuple[str, ...] = ()  # names the searched documents never mention
     two_part: bool = False  # asks two things that separate passages may answer
     source_refs: tuple[str, ...] = ()  # documents it names: "the WLPF report", "the explainer"
     documents: tuple[str, ...] = ()  # the corpus documents those names point to
@@ -202,6 +204,7 @@ def analyse(text: str) -> Question:
         terms=q_terms,
         wants=wants,
         names=names,
+        abbreviations=tuple(dict.fromkeys(m.group(1) for m in _ABBREVIATION.finditer(text))),
         two_part=two_part,
         source_refs=refs,
     )

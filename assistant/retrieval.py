@@ -90,6 +90,7 @@ class Retriever:
         # touches, then kept: analysing every passage up front is what the lexical cache saves.
         self._passage_terms: dict[int, frozenset[str]] = {}
         self._sentence_terms: dict[int, list[frozenset[str]]] = {}
+        self._document_terms: dict[str, frozenset[str]] = {}
         # What a document is (its title, publisher, kind), for questions that name it.
         self._described = {
             doc_id: frozenset(terms(" ".join(str(meta.get(k) or "") for k in _DESCRIBING)))
@@ -110,6 +111,15 @@ class Retriever:
         # Words that name a document ("the WLPF report") are not expanded: they say where to
         # look, and every passage of that document already counts as saying them.
         naming = frozenset().union(*named.values())
+        if named:
+            # "What ISBN does the press release carry?": the WLPF report has one, but the
+            # named document never says the word, so it cannot answer.
+            said = frozenset().union(*(self._said_in(doc) for doc in named)) | naming
+            unknown += tuple(
+                n
+                for n in (*q.names, *q.abbreviations)
+                if n not in unknown and terms(n) and not said.intersection(terms(n))
+            )
         asked = [t for t in q.terms if t not in naming]
         extra = tuple(t for t in self.abbreviations.expand(asked) if t not in q.terms)
         return replace(
@@ -221,6 +231,15 @@ class Retriever:
         if found is None:
             found = frozenset(self.lexical.passage_terms(self.index.chunks[row]))
             self._passage_terms[row] = found
+        return found
+
+    def _said_in(self, doc_id: str) -> frozenset[str]:
+        """Every term a document uses (kept: made once per document a question names)."""
+        found = self._document_terms.get(doc_id)
+        if found is None:
+            rows = self.index.rows_by_doc.get(doc_id, [])
+            found = frozenset().union(*(self._terms_of(r) for r in rows))
+            self._document_terms[doc_id] = found
         return found
 
     def _rows_for(self, documents: Sequence[str] | None) -> list[int] | None:

@@ -137,3 +137,9 @@ def test_modal_verbs_short_words_and_languages_are_not_dates_or_places():
     where = analyse("Where was the forum held?")
     assert where.satisfied_by("In Geneva, the forum was held.")
     assert not where.satisfied_by("It was held in English and Korean.")
+
+
+def test_abbreviations_are_noted_beside_names():
+    q = analyse("Which ISBN does the WHO report on the ROK-US summit carry, and what are DFIs?")
+    assert q.abbreviations == ("ISBN", "WHO", "ROK-US", "DFI")
+    assert "WHO" not in q.names

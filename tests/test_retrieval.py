@@ -126,3 +126,14 @@ def test_naming_the_document_does_not_weaken_the_evidence(assistant):
     )
     assert not named.refused and named.citations[0].chunk_id == plain.citations[0].chunk_id
     assert named.confidence >= plain.confidence
+
+
+def test_a_name_the_named_document_never_uses_is_unknown_there(assistant):
+    # The WLPF report has an ISBN, the press release has none: asked of the press release, the
+    # question names something its document never mentions, and the evidence is halved.
+    asked = "What ISBN does the Korean press release on the vaccine hub carry?"
+    q = assistant.retriever.analyse(asked)
+    assert q.documents and q.unknown_names == ("ISBN",)
+    assert assistant.ask(asked).refused
+    # Asked of the whole corpus, the ISBN is known: no name is unknown.
+    assert not assistant.retriever.analyse("What ISBN does the report carry?").unknown_names
