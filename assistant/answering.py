@@ -181,7 +181,7 @@ class ExtractiveAnswerer:
         confidence = evidence_strength(q, hits[: self.passages])
         if not hits or confidence < self.refusal_threshold:
             text = REFUSAL_TEXT if confidence < self.no_match_threshold or not hits else UNSURE_TEXT
-            return Answer(q.text, text, [], True, hits, confidence, self.name)
+            return Answer(q.text, text + _never_mentioned(q), [], True, hits, confidence, self.name)
         chosen = self._choose(q, hits[: self.passages])
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
@@ -266,6 +266,18 @@ def _evidence(question: Question, hit: Hit) -> float:
     if typed and not question.satisfied_by(hit.best_text):
         strength *= TYPE_MISS
     return strength
+
+
+def _never_mentioned(q: Question) -> str:
+    """' No document mentions "ISBN".': the reason a refusal can give for certain."""
+    if not q.unknown_names:
+        return ""
+    names = " or ".join(f"“{n}”" for n in q.unknown_names)
+    if not q.documents:
+        return f" No document mentions {names}."
+    if len(q.documents) == 1:
+        return f" The document you named never mentions {names}."
+    return f" The documents you named never mention {names}."
 
 
 def _context_terms(hit: Hit, sentence: int) -> set[str]:

@@ -29,7 +29,8 @@ def test_answer_quotes_sentences_with_markers(assistant):
 
 def test_refusal_lists_closest_passages(assistant):
     answer = assistant.ask("How many mRNA vaccine factories are being built in Africa?")
-    assert answer.refused and answer.text == REFUSAL_TEXT
+    # Africa is named nowhere in the corpus: the refusal says so.
+    assert answer.refused and answer.text == f"{REFUSAL_TEXT} No document mentions “Africa”."
     assert answer.citations == [] and answer.hits
     data = answer.to_dict()
     assert data["refused"] is True and data["suggestions"]
@@ -80,7 +81,9 @@ def test_weak_evidence_refuses_without_claiming_the_documents_are_silent(assista
     # only that, and list them (on reworded questions the answer is often the first).
     refusals = [a for a in (assistant.ask(g.question) for g in load_gold(GOLD)) if a.refused]
     floor = assistant.settings.no_match_threshold
-    assert {a.text for a in refusals} == {REFUSAL_TEXT, UNSURE_TEXT}
+    openings = {a.text.split(". ")[0] for a in refusals}
+    assert openings == {"The documents don't say", "No passage clearly answers this"}
     for a in refusals:
-        assert (a.text == REFUSAL_TEXT) == (a.confidence < floor)
+        assert a.text.startswith(REFUSAL_TEXT) == (a.confidence < floor)
+        assert a.text.startswith((REFUSAL_TEXT, UNSURE_TEXT))
         assert a.hits and not a.citations
