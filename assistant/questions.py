@@ -42,11 +42,18 @@ _GRAINS = (
     (re.compile(r"\b(which|what)\s+years?\b", re.I), "year"),
     (re.compile(r"\b(which|what)\s+days?\s+of\s+the\s+week\b", re.I), "weekday"),
 )
-_WHERE = re.compile(r"^\s*where\b", re.I)
-_HOW_MANY = re.compile(r"^\s*(how\s+(many|much)|what\s+(number|amount|percentage|share))\b", re.I)
+# A question word opens the question, or the clause after a topic ("The 4 June dialogue: where
+# was it held?").
+_OPENS = r"(?:^|[:;–—]\s|\s-\s)\s*"
+_WHERE = re.compile(
+    rf"{_OPENS}where\b|\b(which|what)\s+(\w+\s+)?(city|town|venue|location)\b", re.I
+)
+_HOW_MANY = re.compile(
+    rf"{_OPENS}(how\s+(many|much)|what\s+(number|amount|percentage|share))\b", re.I
+)
 # "How many areas are listed, and what are they?" asks for the items; their count is rarely written.
 _AND_ITEMS = re.compile(r"\b(and|or)\s+(which|what)\s+(are|were)\s+(they|these|those)\b", re.I)
-_WHEN = re.compile(r"^\s*when\b|\b(what|which)\s+(dates?|years?|days?|months?|time)\b", re.I)
+_WHEN = re.compile(rf"{_OPENS}when\b|\b(what|which)\s+(dates?|years?|days?|months?|time)\b", re.I)
 # "What is the WLPF?": the subject alone, short, with no "of" (that asks for an attribute).
 _DEFINE = re.compile(r"^\s*what\s+(is|are)\s+(?!.*\bof\b)((\S+\s+){0,6}\S+?)\s*\?*\s*$", re.I)
 _DEFINING = re.compile(
@@ -101,13 +108,36 @@ _KIND_PATTERNS = {
 _DATE_KINDS = frozenset({"number", "date", "month", "year", "weekday"})
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
 _ABBREVIATION = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z](?:-[A-Z0-9]+)*)s?\b")
+# People type a question with context around it: "I'm with the Ministry of Health in Uganda.
+# When was the first forum held? It's for a briefing." The sentence that asks is what the
+# passages must answer; the others only help find them.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Za-z])")
+_ASKING = re.compile(
+    r"^\W*(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
+    r"|should|will|would|may|list|name|give|tell|explain|describe)\b"
+    r"|\b(tell\s+me|like\s+to\s+(know|understand)|need\s+to\s+know|want\s+to\s+know)\b",
+    re.I,
+)
+# A request wrapped around the question ("can you tell me", "I'd like to know"), and whatever
+# leads up to it ("Before we do, can you tell me ..."): not part of what is asked.
+_REQUEST = re.compile(
+    r"^.{0,120}?\b(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show|let)\s+me"
+    r"(?:\s+know)?|(?:please\s+)?tell\s+me|(?:i|we)(?:'d|’d|\s+would)\s+like\s+to\s+"
+    r"(?:know|understand|find\s+out|ask)|would\s+like\s+to\s+(?:know|understand|find\s+out)"
+    r"|(?:i|we)\s+(?:want|need|wish)\s+to\s+(?:know|understand|find\s+out|ask)|do\s+you\s+know"
+    r"|i\s+(?:was\s+)?wonder(?:ing|ed)?)\b[,:\s]*",
+    re.I,
+)
+# A sentence that says almost nothing by itself ("What does it stand for?") is read with the
+# sentences around it.
+_SAYS_ENOUGH = 2  # terms
 
 
 @dataclass(frozen=True)
 class Question:
     """A question analysed once and shared by retrieval and answering."""
 
-    text: str
+    text: str  # as asked, context and all
     terms: tuple[str, ...]
     wants: str | None  # number, date, month, year, weekday, place, definition, or None
     names: tuple[str, ...]  # capitalised words inside the question (places, people, bodies)
@@ -120,6 +150,10 @@ class Question:
     # The other form of an abbreviation it uses, as the corpus defines it ("NRA" brings
     # "national regulatory authority"): searched for, but not asked about.
     extra_terms: tuple[str, ...] = ()
+    # The sentences that ask, without a wrapping request: what passages must answer and are
+    # searched for. The others ("I work in procurement at a health ministry.") say who asks and
+    # why; adding them to the search found no more passages on reworded gold questions.
+    ask: str = ""
 
     @property
     def search_terms(self) -> tuple[str, ...]:
@@ -182,29 +216,42 @@ def _source_refs(text: str) -> tuple[str, ...]:
     )
 
 
+def split_context(text: str) -> tuple[str, str]:
+    """The sentences that ask, without a wrapping request ("can you tell me"), and the others
+    (who is asking and why); a one-sentence question is all ask."""
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    asks = [p for p in parts if p.rstrip().endswith("?")] or [p for p in parts if _ASKING.search(p)]
+    if not asks or len(asks) == len(parts) or len(terms(" ".join(asks))) < _SAYS_ENOUGH:
+        asks, context = parts, ""
+    else:
+        context = " ".join(p for p in parts if p not in asks)
+    ask = " ".join(_REQUEST.sub("", p, count=1).strip() or p for p in asks)
+    return (ask[:1].upper() + ask[1:] if ask else text), context
+
+
 def analyse(text: str) -> Question:
     """Terms, expected answer type and mentioned names of a question."""
     # Markup pasted with a question (a script, tags) is not part of what is asked.
     text = " ".join(_MARKUP.sub(" ", text).split()) or text
-    wants = _wants(text)
-    names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text.strip())))
-    shaping = _shaping_terms(text, wants)
-    q_terms = tuple(t for t in terms(text) if t not in shaping)
+    ask, _ = split_context(text)
+    wants = _wants(ask)
+    names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(ask.strip())))
+    shaping = _shaping_terms(ask, wants)
+    q_terms = tuple(t for t in terms(ask) if t not in shaping)
     # A year right after a day and month ("3 June 2024") is part of that date, not another.
     years = {
         m.group(0)
-        for m in _YEAR.finditer(text)
-        if not _MONTH.search(text[max(0, m.start() - 14) : m.start()])
+        for m in _YEAR.finditer(ask)
+        if not _MONTH.search(ask[max(0, m.start() - 14) : m.start()])
     }
     dates = {t for t in q_terms if t.startswith("date")} | years
-    two_part = bool(_TWO_PARTS.search(text)) or len(dates) > 1
-    refs = _source_refs(text)
     return Question(
         text=text,
+        ask=ask,
         terms=q_terms,
         wants=wants,
         names=names,
-        abbreviations=tuple(dict.fromkeys(m.group(1) for m in _ABBREVIATION.finditer(text))),
-        two_part=two_part,
-        source_refs=refs,
+        abbreviations=tuple(dict.fromkeys(m.group(1) for m in _ABBREVIATION.finditer(ask))),
+        two_part=bool(_TWO_PARTS.search(ask)) or len(dates) > 1,
+        source_refs=_source_refs(ask),
     )

@@ -152,7 +152,7 @@ class Retriever:
         if not q.text.strip() or not self.index.chunks or rows == []:
             return []
         s = self.settings
-        vector = self.embedder.embed_query(q.text)
+        vector = self.embedder.embed_query(q.ask or q.text)
         dense_ranked = self._dense(vector, s.candidates, rows) if s.dense_weight > 0 else []
         bm25_ranked = (
             self._bm25_search(list(q.search_terms), s.candidates, rows) if s.bm25_weight else []

@@ -87,3 +87,15 @@ def test_weak_evidence_refuses_without_claiming_the_documents_are_silent(assista
         assert a.text.startswith(REFUSAL_TEXT) == (a.confidence < floor)
         assert a.text.startswith((REFUSAL_TEXT, UNSURE_TEXT))
         assert a.hits and not a.citations
+
+
+def test_context_around_a_question_does_not_weaken_its_answer(assistant):
+    # Who is asking and why is not what the passages must say: the same passage answers.
+    plain = assistant.ask("When was the first World Local Production Forum held?")
+    typed = assistant.ask(
+        "I'm with the Ministry of Health in Uganda and I'm preparing a background note on WHO's "
+        "work on local production. When was the first World Local Production Forum held?"
+    )
+    assert not plain.refused and not typed.refused
+    assert typed.citations[0].chunk_id == plain.citations[0].chunk_id
+    assert typed.question.startswith("I'm with the Ministry")  # the answer keeps what was typed

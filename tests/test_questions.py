@@ -143,3 +143,43 @@ def test_abbreviations_are_noted_beside_names():
     q = analyse("Which ISBN does the WHO report on the ROK-US summit carry, and what are DFIs?")
     assert q.abbreviations == ("ISBN", "WHO", "ROK-US", "DFI")
     assert "WHO" not in q.names
+
+
+@pytest.mark.parametrize(
+    ("typed", "ask"),
+    [
+        (
+            "I'm with the Ministry of Health in Uganda. When was the first forum held? "
+            "It's for a briefing note.",
+            "When was the first forum held?",
+        ),
+        (
+            "can you tell me who the director-general of WHO is",
+            "Who the director-general of WHO is",
+        ),
+        ("Before we do, could you tell me which licence applies?", "Which licence applies?"),
+        (
+            "I work for a start-up and would like to know which session covered AI.",
+            "Which session covered AI.",
+        ),
+        # Too little said by itself: read with the sentence before it.
+        (
+            "I keep seeing NRA in the report. What does it stand for?",
+            "I keep seeing NRA in the report. What does it stand for?",
+        ),
+        ("Who leads the task force?", "Who leads the task force?"),
+    ],
+)
+def test_the_sentence_that_asks_is_analysed_without_its_context(typed, ask):
+    q = analyse(typed)
+    assert q.ask == ask and q.text == typed
+
+
+def test_context_names_are_not_asked_about():
+    q = analyse("I'm with the Ministry of Health in Uganda. When was the first forum held?")
+    assert q.wants == "date" and "Uganda" not in q.names and "uganda" not in q.terms
+
+
+def test_a_question_word_may_open_the_clause_after_a_topic():
+    assert analyse("Korea's 4 June dialogue with businesses: where was it held?").wants == "place"
+    assert analyse("The next forum - when will it take place").wants == "date"
