@@ -5,19 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text import term_of, terms, words
+from assistant.text import MONTHS, term_of, terms, words
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
     r"|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozens?"
 )
 _NUMBER = re.compile(rf"\b(\d[\d,.]*|{_NUMBER_WORDS})\b", re.IGNORECASE)
-# A month is a Name: "May" and the short forms only with a capital ("15 may apply" is no date).
-_MONTHS = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-    r"|(?i:january|february|march|april|june|july|august|september|october|november|december))"
-)
+_MONTHS = MONTHS
 _DATE = re.compile(
     rf"\b((19|20)\d\d|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}|{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?"
     rf"|\d{{4}}-\d\d-\d\d|(?i:(mon|tues|wednes|thurs|fri|satur|sun)day|today|yesterday))\b"
@@ -53,7 +48,11 @@ _HOW_MANY = re.compile(
 )
 # "How many areas are listed, and what are they?" asks for the items; their count is rarely written.
 _AND_ITEMS = re.compile(r"\b(and|or)\s+(which|what)\s+(are|were)\s+(they|these|those)\b", re.I)
-_WHEN = re.compile(rf"{_OPENS}when\b|\b(what|which)\s+(dates?|years?|days?|months?|time)\b", re.I)
+_WHEN = re.compile(
+    rf"{_OPENS}when\b|\b(what|which)\s+(dates?|years?|days?|months?|time)\b"
+    r"|^the\s+(date|day)\s+(when|on\s+which)\b",
+    re.I,
+)
 # "What is the WLPF?": the subject alone, short, with no "of" (that asks for an attribute).
 _DEFINE = re.compile(r"^\s*what\s+(is|are)\s+(?!.*\bof\b)((\S+\s+){0,6}\S+?)\s*\?*\s*$", re.I)
 _DEFINING = re.compile(
@@ -125,7 +124,10 @@ _REQUEST = re.compile(
     r"(?:\s+know)?|(?:please\s+)?tell\s+me|(?:i|we)(?:'d|’d|\s+would)\s+like\s+to\s+"
     r"(?:know|understand|find\s+out|ask)|would\s+like\s+to\s+(?:know|understand|find\s+out)"
     r"|(?:i|we)\s+(?:want|need|wish)\s+to\s+(?:know|understand|find\s+out|ask)|do\s+you\s+know"
-    r"|i\s+(?:was\s+)?wonder(?:ing|ed)?)\b[,:\s]*",
+    r"|i\s+(?:was\s+)?wonder(?:ing|ed)?"
+    # "For a briefing I need the date when ...": what is needed is the question.
+    r"|(?:i|we)\s+(?:need|want|am\s+looking\s+for|are\s+looking\s+for)"
+    r"(?=\s+the\s+(?:date|day|year|month|name|number|list|address)\b))\b[,:\s]*",
     re.I,
 )
 # A sentence that says almost nothing by itself ("What does it stand for?") is read with the

@@ -27,12 +27,21 @@ _MONTH_NAMES = [
     *("july", "august", "september", "october", "november", "december"),
 ]
 _MONTH_NUMBER = {m[:3]: i + 1 for i, m in enumerate(_MONTH_NAMES)}
-_MONTH_RE = "(" + "|".join(_MONTH_NAMES + [m[:3] for m in _MONTH_NAMES] + ["sept"]) + r")\.?"
+_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+# A month name in any case; "May" and the short forms only as Names ("15 may apply", "up to
+# 30 mar" are no dates). The one rule for dates in questions and in passages.
+MONTHS = (
+    "(?:(?i:"
+    + "|".join(m for m in _MONTH_NAMES if m != "may")
+    + ")"
+    + f"|May|MAY|{_SHORT}|{_SHORT.upper()})"
+)
+_MONTH_RE = rf"({MONTHS})\.?"
 _DAY_RE = r"([0-3]?\d)(?:st|nd|rd|th)?"
 # "3 June", "3rd of June", "June 3rd": one day written three ways. Each gets the same extra
 # term ("date0603") so that a question's date matches the document's however either writes it.
 _DAY_MONTH = re.compile(
-    rf"(?<![\w.,-]){_DAY_RE}(?:\s+of)?\s+{_MONTH_RE}(?!\w)|\b{_MONTH_RE}\s+{_DAY_RE}\b", re.I
+    rf"(?<![\w.,-]){_DAY_RE}(?:\s+of)?\s+{_MONTH_RE}(?!\w)|\b{_MONTH_RE}\s+{_DAY_RE}\b"
 )
 
 # Snowball stems regular forms only; questions ask "who leads" where documents say "led by".
@@ -135,10 +144,7 @@ def _dates(text: str) -> list[str]:
     found = []
     for m in _DAY_MONTH.finditer(text):
         day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        # "15 may apply", "up to 30 mar": the modal verb and short forms count only as Names.
         name = month.rstrip(".").lower()
-        if (name == "may" or name not in _MONTH_NAMES) and not month[0].isupper():
-            continue
         if 1 <= int(day) <= 31:
             found.append(f"date{_MONTH_NUMBER[name[:3]]:02d}{int(day):02d}")
     return found

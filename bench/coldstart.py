@@ -47,7 +47,7 @@ def import_profile(index: Path, top: int = 10) -> list[dict[str, Any]]:
     stderr = _ask_importtime(index)
     if "import time:" not in stderr:
         raise RuntimeError(f"assistant ask failed: {stderr.strip()[-300:]}")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line in stderr.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
         if m and len(m.group(3)) <= 1:  # top-level imports only (nested ones are inside them)

@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     chunks = fuzz_chunker(embedder, args.chunks, args.seed)
     chunk_seconds = time.perf_counter() - start
 
-    report = {
+    report: dict[str, Any] = {
         "command": " ".join(
             ["python -m bench.fuzz_loaders", *(sys.argv[1:] if argv is None else argv)]
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def run(
         for _ in range(repeats):  # interleaved, so load changes hit every variant alike
             timings["raw"].append(clock(raw)[1])
             for name, model in variants:
-                seconds = clock(lambda m=model: _build(corpus, Path(tmp) / "index", m))[1]
+                seconds = clock(partial(_build, corpus, Path(tmp) / "index", model))[1]
                 timings.setdefault(name, []).append(seconds)
             if lc is not None:
                 (_, lc_chunks), seconds = clock(lambda: stock.ingest(corpus, lc))

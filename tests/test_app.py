@@ -16,6 +16,7 @@ from assistant.conversation import PASSAGES, Turn
 from assistant.documents import Source
 from assistant.errors import AssistantError
 from assistant.settings import load_settings
+from bench.load import text_of
 
 if TYPE_CHECKING:
     from tests._app_fixtures import Server
@@ -47,13 +48,6 @@ def korean_doc(assistant: Assistant) -> tuple[str, str]:
 def chat(client: Any, question: str, document: str = web.ALL_DOCUMENTS, mode: str = "Answer"):
     """One /chat call: (text left in the box, the whole conversation as messages)."""
     return client.predict(question, document, mode, api_name="/chat")
-
-
-def text_of(message: dict[str, Any]) -> str:
-    content = message["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content)
 
 
 # /ask: the JSON endpoint.

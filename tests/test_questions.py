@@ -162,6 +162,10 @@ def test_abbreviations_are_noted_beside_names():
             "I work for a start-up and would like to know which session covered AI.",
             "Which session covered AI.",
         ),
+        (
+            "For a briefing tomorrow I need the date when the task force met.",
+            "The date when the task force met.",
+        ),
         # Too little said by itself: read with the sentence before it.
         (
             "I keep seeing NRA in the report. What does it stand for?",
@@ -183,3 +187,4 @@ def test_context_names_are_not_asked_about():
 def test_a_question_word_may_open_the_clause_after_a_topic():
     assert analyse("Korea's 4 June dialogue with businesses: where was it held?").wants == "place"
     assert analyse("The next forum - when will it take place").wants == "date"
+    assert analyse("I need the date when the task force met.").wants == "date"
