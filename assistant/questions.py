@@ -152,6 +152,9 @@ class Question:
     # The other form of an abbreviation it uses, as the corpus defines it ("NRA" brings
     # "national regulatory authority"): searched for, but not asked about.
     extra_terms: tuple[str, ...] = ()
+    # A name spelled out whose initials the corpus writes ("Human Rights Council" and "HRC"):
+    # per name, the initials' term and the name's terms, which a passage saying the first says.
+    initialisms: tuple[tuple[str, frozenset[str]], ...] = ()
     # The sentences that ask, without a wrapping request: what passages must answer and are
     # searched for. The others ("I work in procurement at a health ministry.") say who asks and
     # why; adding them to the search found no more passages on reworded gold questions.

@@ -121,14 +121,37 @@ class Retriever:
                 if n not in unknown and terms(n) and not said.intersection(terms(n))
             )
         asked = [t for t in q.terms if t not in naming]
-        extra = tuple(t for t in self.abbreviations.expand(asked) if t not in q.terms)
+        initialisms = self._initialisms(q)
+        extra = tuple(
+            t
+            for t in dict.fromkeys(
+                [*self.abbreviations.expand(asked), *(a for a, _ in initialisms)]
+            )
+            if t not in q.terms
+        )
         return replace(
             q,
             extra_terms=extra,
+            initialisms=initialisms,
             unknown_names=unknown,
             documents=tuple(named),
             naming_terms=tuple(named.values()),
         )
+
+    def _initialisms(self, q: Question) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Names in the question whose initials the corpus uses as a word, though it may never
+        define them ("HRC Resolution on access to medicines" for "Human Rights Council")."""
+        found = []
+        for name in q.names:
+            parts = name.replace("-", " ").split()
+            initials = terms("".join(p[0] for p in parts)) if len(parts) > 1 else []
+            if (
+                len(initials) == 1
+                and self.stats.df.get(initials[0], 0)
+                and initials[0] not in q.terms
+            ):
+                found.append((initials[0], frozenset(terms(name))))
+        return tuple(found)
 
     def _documents_named(self, ref: str) -> list[str]:
         """The documents whose manifest description has every word of "the WLPF report";
@@ -183,7 +206,7 @@ class Retriever:
                     dense_score=d_score,
                     bm25_score=b_score,
                     coverage=coverage,
-                    passage_coverage=cover(self._terms_of(row) | named),
+                    passage_coverage=cover(_spelled_out(q, self._terms_of(row)) | named),
                     best_sentence=best,
                     sentence_scores=tuple(scores),
                 )
@@ -210,13 +233,11 @@ class Retriever:
             return 0.0, []
         # A sentence often names its subject in the one before ("It ... ten departments"),
         # so it may borrow that sentence's terms, at a small discount.
+        said = [_spelled_out(q, t) | named for t in cached]
         coverage = np.array(
             [
-                max(
-                    cover(t | named),
-                    CONTEXT_DISCOUNT * cover(cached[i - 1] | t | named) if i else 0.0,
-                )
-                for i, t in enumerate(cached)
+                max(cover(t), CONTEXT_DISCOUNT * cover(said[i - 1] | t) if i else 0.0)
+                for i, t in enumerate(said)
             ]
         )
         similarity = np.clip(self.index.chunk_sentence_vectors(row) @ vector, 0.0, 1.0)
@@ -283,6 +304,11 @@ def _can_answer(q: Question, sentence: str, sentence_terms: Set[str]) -> bool:
     if len(sentence_terms - set(q.terms)) < NOVEL_TERMS:
         return False
     return q.satisfied_by(sentence)
+
+
+def _spelled_out(q: Question, said: frozenset[str]) -> frozenset[str]:
+    """What a text says, with the question's names whose initials it writes ("HRC")."""
+    return said.union(*(name for short, name in q.initialisms if short in said))
 
 
 def _without_near_duplicates(hits: list[Hit], k: int, threshold: float) -> list[Hit]:

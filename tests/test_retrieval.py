@@ -138,3 +138,14 @@ def test_a_name_the_named_document_never_uses_is_unknown_there(assistant):
     assert answer.refused and answer.text.endswith("The document you named never mentions “ISBN”.")
     # Asked of the whole corpus, the ISBN is known: no name is unknown.
     assert not assistant.retriever.analyse("What ISBN does the report carry?").unknown_names
+
+
+def test_a_name_spelled_out_finds_the_initials_the_documents_write(assistant):
+    # The explainer writes "2022 HRC Resolution ..." and never "Human Rights Council".
+    asked = "Which 2022 Human Rights Council resolution is listed?"
+    q = assistant.retriever.analyse(asked)
+    assert q.initialisms == (("hrc", frozenset({"human", "right", "council"})),)
+    answer = assistant.ask(asked)
+    assert not answer.refused and "HRC Resolution on access to medicines" in answer.text
+    # Initials the corpus never writes add nothing.
+    assert not assistant.retriever.analyse("Who leads the Task Force?").initialisms
