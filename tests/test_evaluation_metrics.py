@@ -262,7 +262,7 @@ def test_the_gold_set_loads_and_covers_what_the_issue_asks():
     assert any(len(g.quotes) == 2 for g in answerable)
 
 
-@pytest.mark.parametrize("name", ["gold", "heldout", "test", "conversational"])
+@pytest.mark.parametrize("name", ["gold", "heldout", "test", "conversational", "fresh"])
 def test_every_question_file_quotes_its_sources_verbatim(name):
     # The held-out and blind test files are read by `assistant eval --gold`; a quote that drifted
     # from the corpus would silently count every answer as wrong.
