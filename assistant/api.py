@@ -156,6 +156,7 @@ def fusion_settings(settings: Settings) -> FusionSettings:
         rrf_k=settings.rrf_k,
         candidates=settings.candidates,
         duplicate_threshold=settings.duplicate_threshold,
+        correct_typos=settings.correct_typos,
     )
 
 

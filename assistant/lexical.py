@@ -1,4 +1,4 @@
-"""The lexical side of an index: BM25, term statistics and the corpus's abbreviations.
+"""The lexical side of an index: BM25, term statistics, the corpus's abbreviations and words.
 
 Built from the passages' terms when a Retriever first opens an index build, then kept inside
 the build (index/build-…/lexical-<analysis>/, outside its checksummed files, and removed with
@@ -24,7 +24,7 @@ from typing import Any
 from assistant.abbreviations import Abbreviations
 from assistant.chunking import Chunk
 from assistant.index import Index
-from assistant.text import TermStats
+from assistant.text import TermStats, words
 
 log = logging.getLogger(__name__)
 PREFIX = "lexical-"
@@ -33,11 +33,13 @@ _ANALYSIS = ("text.py", "abbreviations.py", "lexical.py")
 
 @dataclass
 class Lexical:
-    """BM25 over the passages' terms, their document frequencies, and the abbreviations."""
+    """BM25 over the passages' terms, their document frequencies, the abbreviations, and how
+    often each word is written (what a typo in a question is matched against)."""
 
     bm25: Any  # bm25s.BM25, or None when no passage has a term
     stats: TermStats
     abbreviations: Abbreviations
+    words: Counter[str]
 
     def passage_terms(self, chunk: Chunk) -> list[str]:
         """The terms a passage is searched by: its section heading and text, both abbreviation
@@ -77,7 +79,8 @@ def build_lexical(chunks: list[Chunk]) -> Lexical:
     if any(chunk_terms):
         bm25 = bm25s.BM25()
         bm25.index(chunk_terms, show_progress=False)
-    return Lexical(bm25, TermStats(chunk_terms), abbreviations)
+    written = Counter(w for c in chunks for w in words(c.text) if w.isalpha())
+    return Lexical(bm25, TermStats(chunk_terms), abbreviations, written)
 
 
 @lru_cache(maxsize=1)
@@ -102,6 +105,7 @@ def _save(lexical: Lexical, folder: Path) -> None:
         (tmp / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
         abbreviations = {k: sorted(v) for k, v in lexical.abbreviations.expansions.items()}
         (tmp / "abbreviations.json").write_text(json.dumps(abbreviations), encoding="utf-8")
+        (tmp / "words.json").write_text(json.dumps(dict(lexical.words)), encoding="utf-8")
         try:
             os.rename(tmp, folder)
         except OSError:
@@ -125,9 +129,10 @@ def _load(folder: Path, passages: int) -> Lexical:
         raise ValueError(f"it covers {stats.n} passages, the index has {passages}")
     raw = json.loads((folder / "abbreviations.json").read_text(encoding="utf-8"))
     abbreviations = Abbreviations.of({k: frozenset(v) for k, v in raw.items()})
+    written = Counter(json.loads((folder / "words.json").read_text(encoding="utf-8")))
     bm25 = None
     if (folder / "bm25").is_dir():
         bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True)
     elif stats.df:
         raise ValueError("BM25 files are missing")
-    return Lexical(bm25, stats, abbreviations)
+    return Lexical(bm25, stats, abbreviations, written)

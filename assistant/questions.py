@@ -155,6 +155,8 @@ class Question:
     # A name spelled out whose initials the corpus writes ("Human Rights Council" and "HRC"):
     # per name, the initials' term and the name's terms, which a passage saying the first says.
     initialisms: tuple[tuple[str, frozenset[str]], ...] = ()
+    # Typos read as the word they stand for: ("vacine", "vaccine").
+    corrections: tuple[tuple[str, str], ...] = ()
     # The sentences that ask, without a wrapping request: what passages must answer and are
     # searched for. The others ("I work in procurement at a health ministry.") say who asks and
     # why; adding them to the search found no more passages on reworded gold questions.

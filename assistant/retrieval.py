@@ -13,6 +13,7 @@ from assistant.errors import QuestionError
 from assistant.index import Index
 from assistant.lexical import Lexical, open_lexical
 from assistant.questions import Question, analyse
+from assistant.spelling import Speller
 from assistant.text import terms, words
 
 CONTEXT_DISCOUNT = 0.9
@@ -32,6 +33,7 @@ class FusionSettings:
     rrf_k: int = 60
     candidates: int = 50
     duplicate_threshold: float = 0.8
+    correct_typos: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Retriever:
         self.abbreviations = self.lexical.abbreviations
         self.stats = self.lexical.stats
         self._bm25 = self.lexical.bm25
+        self.speller = Speller(self.lexical.words, self.stats.df)
         # Passage and sentence term sets are made for the few dozen candidates a question
         # touches, then kept: analysing every passage up front is what the lexical cache saves.
         self._passage_terms: dict[int, frozenset[str]] = {}
@@ -100,7 +103,13 @@ class Retriever:
     def analyse(self, question: str) -> Question:
         """Analyse a question, noting the names in it that no passage mentions and the
         documents it names ("according to the explainer")."""
-        q = analyse(question)
+        # A typo is read as the word it stands for; the question is still shown as typed.
+        corrected, fixes = (
+            self.speller.correct(question) if self.settings.correct_typos else (question, {})
+        )
+        q = analyse(corrected)
+        if fixes:
+            q = replace(q, text=analyse(question).text, corrections=tuple(sorted(fixes.items())))
         unknown = tuple(
             n for n in q.names if terms(n) and all(self.stats.df.get(t, 0) == 0 for t in terms(n))
         )

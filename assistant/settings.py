@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         le=1,
         description="Word-set overlap (Jaccard) above which a passage is a near-duplicate.",
     )
+    correct_typos: bool = Field(
+        default=True,
+        description=(
+            "Read a question word that neither the corpus nor English knows as the nearest word "
+            "the corpus (else English) writes; `python -m bench.typos` measures it."
+        ),
+    )
 
     # Answering.
     answer_max_words: int = Field(default=80, ge=10, description="Longest extractive answer.")

@@ -100,3 +100,31 @@ def test_refusal_calibration_scores_the_gold_questions(assistant):
     scored = strengths(assistant, GOLD)
     assert len(scored) == len(load_gold(GOLD)) and {a for _, a in scored} == {True, False}
     assert all(0.0 <= s <= 1.0 for s, _ in scored)
+
+
+def test_typo_bench_puts_one_typo_in_one_content_word():
+    import random
+
+    from bench.typos import with_typo
+
+    question = "Which country will host the next World Local Production Forum?"
+    typed = with_typo(question, random.Random(3))
+    changed = [(a, b) for a, b in zip(question.split(), typed.split(), strict=True) if a != b]
+    assert len(changed) == 1
+    before, after = changed[0]
+    assert len(before) >= 5 and abs(len(before) - len(after)) <= 1 and before[0] == after[0]
+    assert with_typo("Is it new?", random.Random(3)) == "Is it new?"  # no word long enough
+
+
+def test_typo_bench_measures_a_question_file(assistant, tmp_path):
+    from bench.typos import measure
+
+    from .conftest import GOLD
+
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(lines[:3] + [ln for ln in lines if '"u001"' in ln]), "utf-8")
+    result = measure(assistant, small, seed=7)
+    assert result["answerable"] == 3 and result["unanswerable"] == 1
+    assert 0.0 <= result["hit@1"]["with a typo"] <= 1.0
+    assert result["answerable refused"]["as written"] <= 1.0

@@ -1,4 +1,4 @@
-"""The lexical index (BM25, term statistics, abbreviations) is saved inside the build and
+"""The lexical index (BM25, term statistics, abbreviations, words) is saved inside the build and
 loaded on the next open; a damaged or outdated copy is rebuilt, never trusted."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def _copy(assistant, tmp_path):
 def _same(a, b) -> None:
     assert a.stats.n == b.stats.n and a.stats.df == b.stats.df
     assert a.abbreviations.expansions == b.abbreviations.expansions
+    assert a.words == b.words and a.words["vaccine"] > 0
     query = ["vaccin", "hub", "nra", "nation"]
     known = [t for t in query if t in a.bm25.vocab_dict]
     assert known and np.allclose(a.bm25.get_scores(known), b.bm25.get_scores(known))
