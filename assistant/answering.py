@@ -94,6 +94,15 @@ class Answer:
     # Generated answers: sentences the checker removed, and why the extractive answer stood in.
     dropped: tuple[str, ...] = ()
     fallback: str | None = None
+    # Typos in the question and the words they were read as: (("vacine", "vaccine"),).
+    read_as: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def read_as_note(self) -> str:
+        """'Read “vacine” as “vaccine”.' for the typos the question was read with, or ''."""
+        if not self.read_as:
+            return ""
+        return "Read " + ", ".join(f"“{typed}” as “{word}”" for typed, word in self.read_as) + "."
 
     @property
     def suggestions(self) -> list[Hit]:
@@ -110,6 +119,7 @@ class Answer:
             "answerer": self.answerer,
             "fallback": self.fallback,
             "dropped": list(self.dropped),
+            "read_as": [list(pair) for pair in self.read_as],
             "citations": [c.to_dict() for c in self.citations],
             "suggestions": [
                 {
@@ -181,7 +191,10 @@ class ExtractiveAnswerer:
         confidence = evidence_strength(q, hits[: self.passages])
         if not hits or confidence < self.refusal_threshold:
             text = REFUSAL_TEXT if confidence < self.no_match_threshold or not hits else UNSURE_TEXT
-            return Answer(q.text, text + _never_mentioned(q), [], True, hits, confidence, self.name)
+            text += _never_mentioned(q)
+            return Answer(
+                q.text, text, [], True, hits, confidence, self.name, read_as=q.corrections
+            )
         chosen = self._choose(q, hits[: self.passages])
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
@@ -210,7 +223,16 @@ class ExtractiveAnswerer:
                     )
                 )
             pieces.append(f"{_end_sentence(sentence)} [{numbers[chunk.chunk_id]}]")
-        return Answer(q.text, " ".join(pieces), citations, False, hits, confidence, self.name)
+        return Answer(
+            q.text,
+            " ".join(pieces),
+            citations,
+            False,
+            hits,
+            confidence,
+            self.name,
+            read_as=q.corrections,
+        )
 
     def _choose(self, q: Question, hits: list[Hit]) -> list[_Candidate]:
         """The best sentence, then others nearly as good from its passage (a list's items),

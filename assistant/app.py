@@ -717,9 +717,11 @@ def _fallback_note(answer: Answer) -> str:
 
 
 def _rewrite_note(turn: Turn) -> str:
-    if not turn.rewritten:
-        return ""
-    return f'<div class="rewrite">Understood as: “{_escape(turn.standalone)}”</div>'
+    # How the question was read: a follow-up made standalone, typos read as other words.
+    notes = [f"Understood as: “{turn.standalone}”"] if turn.rewritten else []
+    if turn.answer is not None and turn.answer.read_as:
+        notes.append(turn.answer.read_as_note)
+    return "".join(f'<div class="rewrite">{_escape(note)}</div>' for note in notes)
 
 
 def _escape(text: str) -> str:

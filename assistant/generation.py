@@ -175,6 +175,7 @@ class LLMAnswerer:
             confidence=extractive.confidence,
             answerer=self.name,
             dropped=dropped,
+            read_as=extractive.read_as,
         )
 
 

@@ -108,6 +108,14 @@ def test_follow_up_is_rewritten_and_shown(page: Any, app_server: Server) -> None
     assert page.locator("#chat .question").count() == 1
 
 
+def test_a_typo_is_answered_and_the_reading_shown(page: Any, app_server: Server) -> None:
+    open_app(page, app_server)
+    ask(page, "Which country will host the next World Local Prodcution Forum?")
+    note = page.locator("#chat .rewrite").last.inner_text()
+    assert note.strip() == "Read “prodcution” as “production”."
+    assert "Netherlands" in page.locator("#chat .answer-text").last.inner_text()
+
+
 def test_find_passages_mode_lists_ranked_passages(page: Any, app_server: Server) -> None:
     open_app(page, app_server)
     page.get_by_label("Find passages").check()

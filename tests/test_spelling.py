@@ -48,3 +48,21 @@ def test_a_question_with_a_typo_finds_the_same_passage(assistant):
     )
     assert q.corrections == (("prodcution", "production"),)
     assert "Prodcution" in q.text  # shown as typed
+
+
+def test_the_answer_says_how_a_typo_was_read(assistant):
+    from assistant import app as web
+    from assistant.cli import format_answer
+    from assistant.conversation import Turn
+    from assistant.export import answer_text
+
+    asked = "Which country will host the next World Local Prodcution Forum?"
+    answer = assistant.ask(asked)
+    assert answer.read_as == (("prodcution", "production"),)
+    assert answer.read_as_note == "Read “prodcution” as “production”."
+    assert answer.to_dict()["read_as"] == [["prodcution", "production"]]
+    assert format_answer(answer).startswith("(Read “prodcution” as “production”.)")
+    turn = Turn(asked, asked, answer=answer)
+    assert "Read “prodcution” as “production”." in web._rewrite_note(turn)
+    assert "Read “prodcution” as “production”." in answer_text(turn)
+    assert assistant.ask(asked.replace("Prodcution", "Production")).read_as == ()
