@@ -111,6 +111,11 @@ _ABBREVIATION = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z](?:-[A-Z0-9]+)*)s?\b")
 # When was the first forum held? It's for a briefing." The sentence that asks is what the
 # passages must answer; the others only help find them.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Za-z])")
+# A full stop that ends an abbreviation ("the U.S.", "e.g.", "Dr.") ends no sentence.
+_ABBREVIATED = re.compile(
+    r"(\b[A-Za-z]\.)+$|\b(Dr|Mr|Mrs|Ms|Prof|St|No|Nos|vs|etc|cf|approx|Inc|Ltd|Fig|Art|para)\.$",
+    re.I,
+)
 _ASKING = re.compile(
     r"^\W*(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
     r"|should|will|would|may|list|name|give|tell|explain|describe)\b"
@@ -226,7 +231,12 @@ def _source_refs(text: str) -> tuple[str, ...]:
 def split_context(text: str) -> tuple[str, str]:
     """The sentences that ask, without a wrapping request ("can you tell me"), and the others
     (who is asking and why); a one-sentence question is all ask."""
-    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    parts: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        if parts and _ABBREVIATED.search(parts[-1]):
+            parts[-1] += " " + piece
+        elif piece.strip():
+            parts.append(piece)
     asks = [p for p in parts if p.rstrip().endswith("?")] or [p for p in parts if _ASKING.search(p)]
     if not asks or len(asks) == len(parts) or len(terms(" ".join(asks))) < _SAYS_ENOUGH:
         asks, context = parts, ""

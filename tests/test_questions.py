@@ -172,6 +172,15 @@ def test_abbreviations_are_noted_beside_names():
             "I keep seeing NRA in the report. What does it stand for?",
         ),
         ("Who leads the task force?", "Who leads the task force?"),
+        # An abbreviation's full stop ends no sentence.
+        (
+            "What did the U.S. agree to supply to Korea, e.g. raw materials?",
+            "What did the U.S. agree to supply to Korea, e.g. raw materials?",
+        ),
+        (
+            "We met Dr. Kim last week. What did the U.S. agree to supply?",
+            "What did the U.S. agree to supply?",
+        ),
     ],
 )
 def test_the_sentence_that_asks_is_analysed_without_its_context(typed, ask):
