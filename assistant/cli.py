@@ -200,11 +200,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def format_answer(answer: Answer) -> str:
     """The answer and its numbered sources as plain text."""
-    lines = [textwrap.fill(answer.text, 96), ""]
-    if answer.read_as:
-        lines[0:0] = [f"({answer.read_as_note})"]
+    lines = [f"({answer.read_as_note})"] if answer.read_as else []
+    lines += [textwrap.fill(answer.text, 96), ""]
     if answer.fallback:
-        lines[1:1] = [textwrap.fill(f"Note: {answer.fallback}", 96), ""]
+        lines += [textwrap.fill(f"Note: {answer.fallback}", 96), ""]
     if answer.refused:
         from assistant.export import suggestion_lines
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
+from assistant.eval_metrics import normalise
 
 REQUIRED_FIELDS: dict[str, type] = {
     "id": str,
@@ -38,7 +39,8 @@ class GoldItem:
     answerable: bool
     more_evidence: tuple[str, ...] = ()
     kind: tuple[str, ...] = field(default=())
-    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (quote, the other quotes that say the same): pairs, so that an item stays hashable.
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def quotes(self) -> tuple[str, ...]:
@@ -48,7 +50,8 @@ class GoldItem:
     @property
     def evidence_items(self) -> tuple[tuple[str, ...], ...]:
         """Per quote the answer needs: that quote and the quotes that say the same."""
-        return tuple((q, *self.alternatives.get(q, ())) for q in self.quotes)
+        same = dict(self.alternatives)
+        return tuple((q, *same.get(q, ())) for q in self.quotes)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, in the file's schema."""
@@ -56,7 +59,7 @@ class GoldItem:
         if self.more_evidence:
             data["more_evidence"] = list(self.more_evidence)
         if self.alternatives:
-            data["alternatives"] = {q: list(alts) for q, alts in self.alternatives.items()}
+            data["alternatives"] = {q: list(alts) for q, alts in self.alternatives}
         if self.kind:
             data["kind"] = list(self.kind)
         return data
@@ -113,16 +116,26 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
     return GoldItem(**fields, more_evidence=more, kind=tags, alternatives=alternatives)
 
 
-def _alternatives(value: Any, quotes: tuple[str, ...], where: str) -> dict[str, tuple[str, ...]]:
+def _alternatives(
+    value: Any, quotes: tuple[str, ...], where: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, dict):
         raise GoldError(f"{where}: 'alternatives' must be an object of quote: [quotes]")
-    for quote in value:
-        if quote not in quotes:
+    pairs = []
+    for quote, alts in value.items():
+        if not quote.strip() or quote not in quotes:
             raise GoldError(
                 f"{where}: 'alternatives' key {quote[:60]!r} is not the evidence or one of "
                 "'more_evidence'"
             )
-    return {q: _string_list(alts, "alternatives", where) for q, alts in value.items()}
+        same = _string_list(alts, "alternatives", where)
+        if not all(normalise(a) for a in same):
+            raise GoldError(f"{where}: an alternative to {quote[:60]!r} is blank")
+        if any(normalise(a) == normalise(q) for a in same for q in quotes):
+            # It would stand in for two quotes at once and count twice.
+            raise GoldError(f"{where}: an alternative to {quote[:60]!r} is one of the quotes")
+        pairs.append((quote, same))
+    return tuple(pairs)
 
 
 def _string_list(value: Any, name: str, where: str) -> tuple[str, ...]:

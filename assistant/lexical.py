@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -24,17 +25,18 @@ from typing import Any
 from assistant.abbreviations import Abbreviations
 from assistant.chunking import Chunk
 from assistant.index import Index
-from assistant.text import TermStats, words
+from assistant.text import TermStats
 
 log = logging.getLogger(__name__)
 PREFIX = "lexical-"
 _ANALYSIS = ("text.py", "abbreviations.py", "lexical.py")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
 class Lexical:
     """BM25 over the passages' terms, their document frequencies, the abbreviations, and how
-    often each word is written (what a typo in a question is matched against)."""
+    often each word is written, as written (what a typo in a question is matched against)."""
 
     bm25: Any  # bm25s.BM25, or None when no passage has a term
     stats: TermStats
@@ -79,7 +81,7 @@ def build_lexical(chunks: list[Chunk]) -> Lexical:
     if any(chunk_terms):
         bm25 = bm25s.BM25()
         bm25.index(chunk_terms, show_progress=False)
-    written = Counter(w for c in chunks for w in words(c.text) if w.isalpha())
+    written = Counter(w for c in chunks for w in _LETTERS.findall(c.text))
     return Lexical(bm25, TermStats(chunk_terms), abbreviations, written)
 
 

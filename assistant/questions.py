@@ -39,7 +39,7 @@ _GRAINS = (
 )
 # A question word opens the question, or the clause after a topic ("The 4 June dialogue: where
 # was it held?").
-_OPENS = r"(?:^|[:;–—]\s|\s-\s)\s*"
+_OPENS = r"(?:^|[:;–—.?!]\s|\s-\s)\s*"
 _WHERE = re.compile(
     rf"{_OPENS}where\b|\b(which|what)\s+(\w+\s+)?(city|town|venue|location)\b", re.I
 )
@@ -116,28 +116,38 @@ _ABBREVIATED = re.compile(
     r"(\b[A-Za-z]\.)+$|\b(Dr|Mr|Mrs|Ms|Prof|St|No|Nos|vs|etc|cf|approx|Inc|Ltd|Fig|Art|para)\.$",
     re.I,
 )
+_QUESTION_WORD = (
+    r"who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
+    r"|should|will|would|may|list|name|give|tell|explain|describe"
+)
 _ASKING = re.compile(
-    r"^\W*(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
-    r"|should|will|would|may|list|name|give|tell|explain|describe)\b"
+    rf"^\W*({_QUESTION_WORD})\b"
     r"|\b(tell\s+me|like\s+to\s+(know|understand)|need\s+to\s+know|want\s+to\s+know)\b",
     re.I,
 )
-# A request wrapped around the question ("can you tell me", "I'd like to know"), and whatever
-# leads up to it ("Before we do, can you tell me ..."): not part of what is asked.
+_STARTS_ASKING = re.compile(rf"^\W*({_QUESTION_WORD})\b", re.I)
+# A request wrapped around the question: opening it ("can you tell me", "please tell me",
+# "Before we do, could you tell me"), or joining it to what comes before ("I work for a
+# start-up and would like to know which ..."). "Does the explainer tell me ..." is no request.
 _REQUEST = re.compile(
-    r"^.{0,120}?\b(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show|let)\s+me"
-    r"(?:\s+know)?|(?:please\s+)?tell\s+me|(?:i|we)(?:'d|’d|\s+would)\s+like\s+to\s+"
-    r"(?:know|understand|find\s+out|ask)|would\s+like\s+to\s+(?:know|understand|find\s+out)"
-    r"|(?:i|we)\s+(?:want|need|wish)\s+to\s+(?:know|understand|find\s+out|ask)|do\s+you\s+know"
-    r"|i\s+(?:was\s+)?wonder(?:ing|ed)?"
+    r"^\W*(?:(?:please|so|ok|okay|hi|hello)\b[,\s]*)*(?:[^,?]{0,60},\s*)??"
+    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show|let)\s+me(?:\s+know)?"
+    r"|(?:please\s+)?tell\s+me|do\s+you\s+know|i\s+(?:was\s+)?wonder(?:ing|ed)?"
+    r"|(?:i|we)(?:'d|’d|\s+would)\s+like\s+to\s+(?:know|understand|find\s+out|ask)"
+    r"|(?:i|we)\s+(?:want|need|wish)\s+to\s+(?:know|understand|find\s+out|ask))\b[,:\s]*"
+    r"|^.{0,120}?\b(?:and|but|so)\s+(?:i\s+|we\s+)?(?:(?:'d|’d|would)\s+like|want|need)\s+to\s+"
+    r"(?:know|understand|find\s+out)\b[,:\s]*"
     # "For a briefing I need the date when ...": what is needed is the question.
-    r"|(?:i|we)\s+(?:need|want|am\s+looking\s+for|are\s+looking\s+for)"
-    r"(?=\s+the\s+(?:date|day|year|month|name|number|list|address)\b))\b[,:\s]*",
+    r"|^.{0,80}?\b(?:i|we)\s+(?:need|want|am\s+looking\s+for|are\s+looking\s+for)"
+    r"(?=\s+the\s+(?:date|day|year|month|name|number|list|address)\b)\s*",
     re.I,
 )
-# A sentence that says almost nothing by itself ("What does it stand for?") is read with the
-# sentences around it.
+# A sentence that says almost nothing by itself ("What does it stand for?", "Who leads it?")
+# is read with the sentences around it; "What is the WLPF?" says enough.
 _SAYS_ENOUGH = 2  # terms
+_POINTS_BACK = re.compile(
+    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -228,22 +238,44 @@ def _source_refs(text: str) -> tuple[str, ...]:
     )
 
 
+def _abbreviations(text: str) -> tuple[str, ...]:
+    # A question typed in capitals has no abbreviations: "SAY" is a word there.
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return ()
+    return tuple(dict.fromkeys(m.group(1) for m in _ABBREVIATION.finditer(text)))
+
+
 def split_context(text: str) -> tuple[str, str]:
     """The sentences that ask, without a wrapping request ("can you tell me"), and the others
     (who is asking and why); a one-sentence question is all ask."""
     parts: list[str] = []
     for piece in _SENTENCE_END.split(text):
-        if parts and _ABBREVIATED.search(parts[-1]):
+        # "in the U.S. When was ...": the abbreviation ends the sentence after all.
+        if parts and _ABBREVIATED.search(parts[-1]) and not _STARTS_ASKING.match(piece):
             parts[-1] += " " + piece
         elif piece.strip():
             parts.append(piece)
-    asks = [p for p in parts if p.rstrip().endswith("?")] or [p for p in parts if _ASKING.search(p)]
-    if not asks or len(asks) == len(parts) or len(terms(" ".join(asks))) < _SAYS_ENOUGH:
+    asks = [p for p in parts if p.rstrip().endswith("?") or _STARTS_ASKING.match(p)] or [
+        p for p in parts if _ASKING.search(p)
+    ]
+    if not asks or len(asks) == len(parts) or _says_little(" ".join(asks)):
         asks, context = parts, ""
     else:
         context = " ".join(p for p in parts if p not in asks)
-    ask = " ".join(_REQUEST.sub("", p, count=1).strip() or p for p in asks)
+    ask = " ".join(_without_request(p) for p in asks)
     return (ask[:1].upper() + ask[1:] if ask else text), context
+
+
+def _says_little(text: str) -> bool:
+    said = len(terms(text))
+    return said == 0 or (said < _SAYS_ENOUGH and bool(_POINTS_BACK.search(text)))
+
+
+def _without_request(sentence: str) -> str:
+    # What is left must still say something: "Which country hosts it, do you know?" keeps all.
+    rest = _REQUEST.sub("", sentence, count=1).strip()
+    return rest if len(terms(rest)) >= _SAYS_ENOUGH else sentence
 
 
 def analyse(text: str) -> Question:
@@ -252,7 +284,9 @@ def analyse(text: str) -> Question:
     text = " ".join(_MARKUP.sub(" ", text).split()) or text
     ask, _ = split_context(text)
     wants = _wants(ask)
-    names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(ask.strip())))
+    # Names as written in the whole question ("Can you tell me Janssen's role" names Janssen),
+    # kept when they are in the part that asks.
+    names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text) if m.group(1) in ask))
     shaping = _shaping_terms(ask, wants)
     q_terms = tuple(t for t in terms(ask) if t not in shaping)
     # A year right after a day and month ("3 June 2024") is part of that date, not another.
@@ -268,7 +302,8 @@ def analyse(text: str) -> Question:
         terms=q_terms,
         wants=wants,
         names=names,
-        abbreviations=tuple(dict.fromkeys(m.group(1) for m in _ABBREVIATION.finditer(ask))),
+        abbreviations=_abbreviations(ask),
         two_part=bool(_TWO_PARTS.search(ask)) or len(dates) > 1,
-        source_refs=_source_refs(ask),
+        # A document named anywhere ("I'm reading the explainer. What does it say ...?").
+        source_refs=_source_refs(text),
     )

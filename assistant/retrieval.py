@@ -71,6 +71,9 @@ class Hit:
         return self.chunk.text[start:end].strip() if end else self.chunk.text.strip()
 
 
+MIN_INITIALS = 3  # two-letter initials collide with too much ("AI", "NC")
+
+
 class Retriever:
     """Searches one index; cheap to query from many threads (read-only after construction)."""
 
@@ -148,18 +151,25 @@ class Retriever:
         )
 
     def _initialisms(self, q: Question) -> tuple[tuple[str, frozenset[str]], ...]:
-        """Names in the question whose initials the corpus uses as a word, though it may never
-        define them ("HRC Resolution on access to medicines" for "Human Rights Council")."""
+        """Names in the question whose initials the corpus writes as a word, though it may never
+        define them ("HRC Resolution on access to medicines" for "Human Rights Council"). Three
+        letters at least ("NC" is in "CC BY-NC-SA"), written in capitals, and not defined as
+        something else ("AI: artificial intelligence" is not Amnesty International)."""
         found = []
         for name in q.names:
             parts = name.replace("-", " ").split()
-            initials = terms("".join(p[0] for p in parts)) if len(parts) > 1 else []
+            initials = "".join(p[0] for p in parts).upper()
+            term = terms(initials)
+            name_terms = frozenset(terms(name))
+            defined = self.abbreviations.expansions.get(initials.lower())
             if (
-                len(initials) == 1
-                and self.stats.df.get(initials[0], 0)
-                and initials[0] not in q.terms
+                len(parts) >= MIN_INITIALS
+                and len(term) == 1
+                and self.lexical.words.get(initials, 0)
+                and term[0] not in q.terms
+                and (defined is None or defined <= name_terms)
             ):
-                found.append((initials[0], frozenset(terms(name))))
+                found.append((term[0], name_terms))
         return tuple(found)
 
     def _documents_named(self, ref: str) -> list[str]:

@@ -5,7 +5,7 @@ nearest English word ("sreves" as "serves")."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -16,12 +16,13 @@ from assistant.text import term_of
 
 MIN_LENGTH = 4  # shorter words are too often another word one letter away
 LONG = 8  # from this length a word may be two edits away
-_WORD = re.compile(r"[A-Za-z]+")
+_REMEMBERED = 10_000  # words looked up, kept for the next question
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 class _Vocabulary:
-    """Words and how often they are used, searched by edit distance within their first letter
-    (a typo rarely hits the first letter, and it keeps each search small)."""
+    """Lower-case words and how often they are used, searched by edit distance within their
+    first letter (a typo rarely hits the first letter, and it keeps each search small)."""
 
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = counts
@@ -31,11 +32,14 @@ class _Vocabulary:
                 by_initial[word[0]].append(word)
         self._by_initial = dict(by_initial)
 
-    def nearest(self, word: str) -> str | None:
-        """The commonest word one edit away (two for long words), or None."""
+    def nearest(self, word: str, allowed: frozenset[str] | None = None) -> str | None:
+        """The commonest word one edit away (two for long words), among allowed ones."""
+        pool = self._by_initial.get(word[0], [])
+        if allowed is not None:
+            pool = [w for w in pool if w in allowed]
         matches = process.extract(
             word,
-            self._by_initial.get(word[0], []),
+            pool,
             scorer=OSA.distance,  # a swap of two letters is one edit
             score_cutoff=2 if len(word) >= LONG else 1,
             limit=None,
@@ -54,46 +58,60 @@ def _english() -> _Vocabulary:
 
 class Speller:
     """Corrects the words of a question that the corpus never writes and English does not know.
-    A real word the corpus lacks ("export", "Kenya") is left alone: that is a question the
-    documents may not answer, not a typo."""
+    Left alone: a real word the corpus lacks ("export", "Kenya": a question the documents may
+    not answer, not a typo), abbreviations and words with inner capitals ("COVAX", "mRNA"),
+    words with letters beyond a-z ("Bogotá"). A capitalised word is only read as a word the
+    corpus writes capitalised ("Netherlnds", "World Local Prodcution Forum"): "Moderna" is not
+    "modern", and "Gavi" opening a question is not "gave"."""
 
     def __init__(self, written: Mapping[str, int], known_terms: Mapping[str, int]) -> None:
-        self._corpus = _Vocabulary(written)
+        lower: Counter[str] = Counter()
+        capitalised: Counter[str] = Counter()
+        for word, n in written.items():
+            lower[word.lower()] += n
+            if word[:1].isupper():
+                capitalised[word.lower()] += n
+        self._corpus = _Vocabulary(lower)
+        # Words the corpus writes with a capital: names, titles, sentence openings.
+        self._capitalised = frozenset(capitalised)
         self._known_terms = known_terms
-        self._nearest: dict[str, str | None] = {}
+        self._nearest: dict[tuple[str, bool], str | None] = {}
 
     def corrections(self, text: str) -> dict[str, str]:
-        """Each misspelt word of the text (lower case) and the word it stands for."""
+        """Each misspelt word of the text, as typed, and the word it stands for, cased alike."""
         found: dict[str, str] = {}
-        for word in {w.lower() for w in _WORD.findall(text)}:
-            if len(word) < MIN_LENGTH or word in self._corpus.counts:
+        for m in _LETTERS.finditer(text):
+            typed = m.group(0)
+            if typed in found or not self._may_be_a_typo(typed):
                 continue
-            english = _english()
-            if term_of(word) in self._known_terms or word in english.counts:
-                continue
-            if word not in self._nearest:
-                self._nearest[word] = self._corpus.nearest(word) or english.nearest(word)
-            if nearest := self._nearest[word]:
-                found[word] = nearest
+            nearest = self._lookup(typed.lower(), typed[0].isupper())
+            if nearest:
+                found[typed] = nearest[0].upper() + nearest[1:] if typed[0].isupper() else nearest
         return found
 
     def correct(self, text: str) -> tuple[str, dict[str, str]]:
-        """The text with its misspelt words replaced (their capitals kept), and the fixes."""
+        """The text with its misspelt words replaced, and the fixes."""
         fixes = self.corrections(text)
         if not fixes:
             return text, fixes
+        return _LETTERS.sub(lambda m: fixes.get(m.group(0), m.group(0)), text), fixes
 
-        def fix(m: re.Match[str]) -> str:
-            word = m.group(0)
-            new = fixes.get(word.lower())
-            if new is None:
-                return word
-            return (
-                new.upper()
-                if word.isupper()
-                else new[0].upper() + new[1:]
-                if word[0].isupper()
-                else new
-            )
+    def _may_be_a_typo(self, typed: str) -> bool:
+        if len(typed) < MIN_LENGTH or not typed.isascii() or any(c.isupper() for c in typed[1:]):
+            return False
+        word = typed.lower()
+        if word in self._corpus.counts or term_of(word) in self._known_terms:
+            return False
+        return word not in _english().counts
 
-        return _WORD.sub(fix, text), fixes
+    def _lookup(self, word: str, capitalised: bool) -> str | None:
+        key = (word, capitalised)
+        if key not in self._nearest:
+            if len(self._nearest) >= _REMEMBERED:
+                self._nearest.clear()
+            if capitalised:  # maybe a name: only ever a misspelt one the corpus writes
+                found = self._corpus.nearest(word, self._capitalised)
+            else:
+                found = self._corpus.nearest(word) or _english().nearest(word)
+            self._nearest[key] = found
+        return self._nearest[key]

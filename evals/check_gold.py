@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
             if not any(contains_evidence(text, quote) for text in docs.values()):
                 print(f"{item.id}: more_evidence not found in any document: {quote!r}")
                 problems += 1
-        for quote in (q for alts in item.alternatives.values() for q in alts):
+        for quote in (q for _, alts in item.alternatives for q in alts):
             if not any(contains_evidence(text, quote) for text in docs.values()):
                 print(f"{item.id}: alternative not found in any document: {quote!r}")
                 problems += 1

@@ -112,7 +112,7 @@ def test_a_typo_is_answered_and_the_reading_shown(page: Any, app_server: Server)
     open_app(page, app_server)
     ask(page, "Which country will host the next World Local Prodcution Forum?")
     note = page.locator("#chat .rewrite").last.inner_text()
-    assert note.strip() == "Read “prodcution” as “production”."
+    assert note.strip() == "Read “Prodcution” as “Production”."
     assert "Netherlands" in page.locator("#chat .answer-text").last.inner_text()
 
 

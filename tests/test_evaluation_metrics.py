@@ -274,7 +274,7 @@ def test_every_question_file_quotes_its_sources_verbatim(name):
     for g in (g for g in items if g.answerable):
         assert contains_evidence(docs[g.source], g.evidence), g.id
         assert all(any(contains_evidence(t, q) for t in docs.values()) for q in g.more_evidence)
-        for alternatives in g.alternatives.values():
+        for _, alternatives in g.alternatives:
             assert all(any(contains_evidence(t, a) for t in docs.values()) for a in alternatives)
 
 
@@ -304,6 +304,17 @@ VALID = (
             "'alternatives' key 'x' is not the evidence or one of 'more_evidence'",
         ),
         (VALID.replace("}", ', "alternatives": ["y"]}'), "'alternatives' must be an object"),
+        (VALID.replace("}", ', "alternatives": {"e": [" . "]}}'), "an alternative to 'e' is blank"),
+        (
+            VALID.replace("}", ', "more_evidence": ["m"], "alternatives": {"e": ["M"]}}'),
+            "an alternative to 'e' is one of the quotes",
+        ),
+        (
+            VALID.replace("true", "false")
+            .replace('"e"', '""')
+            .replace("}", ', "alternatives": {"": ["y"]}}'),
+            "'alternatives' key '' is not the evidence",
+        ),
         (VALID, "duplicate id 'a'"),
     ],
 )
@@ -324,6 +335,7 @@ def test_gold_file_without_optional_fields_loads(tmp_path: Path):
     path.write_text(VALID.replace("}", ', "alternatives": {"e": ["f"]}}') + "\n", encoding="utf-8")
     (item,) = load_gold(path)
     assert item.evidence_items == (("e", "f"),) and item.to_dict()["alternatives"] == {"e": ["f"]}
+    assert len({item, item}) == 1  # items stay hashable
     path.write_text("\n", encoding="utf-8")
     with pytest.raises(GoldError, match="no questions"):
         load_gold(path)

@@ -197,3 +197,35 @@ def test_a_question_word_may_open_the_clause_after_a_topic():
     assert analyse("Korea's 4 June dialogue with businesses: where was it held?").wants == "place"
     assert analyse("The next forum - when will it take place").wants == "date"
     assert analyse("I need the date when the task force met.").wants == "date"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Which country will host the next forum, do you know?",  # a request at the end
+        "What does the explainer tell me about licensing?",  # "tell me" with a subject
+        "Which country will host the next forum. Is that in the WLPF report?",  # two asks
+    ],
+)
+def test_a_request_or_second_ask_does_not_cut_the_question(typed):
+    assert analyse(typed).ask == typed
+
+
+def test_what_the_context_names_still_counts():
+    q = analyse(
+        "I'm reading the explainer. What does it say about intellectual property licensing?"
+    )
+    assert q.ask.startswith("What does it say") and q.source_refs == ("explainer",)
+    assert "Janssen" in analyse("Can you tell me Janssen's role in the Korean vaccine hub?").names
+
+
+def test_sentence_ends_and_courtesies_around_the_ask():
+    q = analyse("I work for a vaccine maker in the U.S. When was the first forum held?")
+    assert q.ask == "When was the first forum held?" and q.wants == "date"
+    q = analyse("Thanks. What is the WLPF?")
+    assert q.ask == "What is the WLPF?" and q.wants == "definition"
+    assert analyse("I read about the KORUS partnership. Who leads it?").ask.startswith("I read")
+
+
+def test_a_question_in_capitals_has_no_abbreviations():
+    assert analyse("WHAT DOES THE PRESS RELEASE SAY ABOUT THE TASK FORCE?").abbreviations == ()
