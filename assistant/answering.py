@@ -100,9 +100,7 @@ class Answer:
     @property
     def read_as_note(self) -> str:
         """'Read “vacine” as “vaccine”.' for the typos the question was read with, or ''."""
-        if not self.read_as:
-            return ""
-        return "Read " + ", ".join(f"“{typed}” as “{word}”" for typed, word in self.read_as) + "."
+        return read_as_note(self.read_as)
 
     @property
     def suggestions(self) -> list[Hit]:
@@ -131,6 +129,13 @@ class Answer:
                 for h in self.suggestions
             ],
         }
+
+
+def read_as_note(read_as: Sequence[tuple[str, str]]) -> str:
+    """'Read “vacine” as “vaccine”.' for typos and the words they were read as, or ''."""
+    if not read_as:
+        return ""
+    return "Read " + ", ".join(f"“{typed}” as “{word}”" for typed, word in read_as) + "."
 
 
 class Answerer(Protocol):

@@ -113,6 +113,10 @@ class Assistant:
         self._check_documents(documents)
         return q, self.retriever.search(q, max(5, self.settings.top_k), documents)
 
+    def read_as(self, question: str) -> tuple[tuple[str, str], ...]:
+        """The typos in a question and the words they are read as, as search reads them."""
+        return self.retriever.analyse(self._check(question)).corrections
+
     def as_retriever(
         self, k: int = 4, documents: Sequence[str] | None = None
     ) -> AssistantRetriever:

@@ -202,6 +202,7 @@ def build_app(
             turn = Turn(message.strip(), rewrite.standalone, MODES.get(mode, ANSWER))
             if turn.mode == PASSAGES:
                 turn.hits = assistant.search(turn.standalone, settings.top_k, documents)
+                turn.read_as = assistant.read_as(turn.standalone)
                 yield "", render([*turns, turn]), [*turns, turn]
                 return
             yield "", render(turns, pending=(turn, "")), turns
@@ -719,8 +720,8 @@ def _fallback_note(answer: Answer) -> str:
 def _rewrite_note(turn: Turn) -> str:
     # How the question was read: a follow-up made standalone, typos read as other words.
     notes = [f"Understood as: “{turn.standalone}”"] if turn.rewritten else []
-    if turn.answer is not None and turn.answer.read_as:
-        notes.append(turn.answer.read_as_note)
+    if turn.read_as_note:
+        notes.append(turn.read_as_note)
     return "".join(f'<div class="rewrite">{_escape(note)}</div>' for note in notes)
 
 

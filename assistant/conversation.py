@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from assistant.answering import Answer
+from assistant.answering import Answer, read_as_note
 from assistant.retrieval import Hit
 from assistant.text import terms
 
@@ -80,7 +80,15 @@ class Turn:
     mode: str = ANSWER  # ANSWER or PASSAGES
     answer: Answer | None = None
     hits: list[Hit] = field(default_factory=list)
+    # Typos the question was read with (from the answer, or from the search when passages
+    # were asked for): (("vacine", "vaccine"),).
+    read_as: tuple[tuple[str, str], ...] = ()
     feedback_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def read_as_note(self) -> str:
+        """'Read “vacine” as “vaccine”.' when the question had typos, else ''."""
+        return read_as_note(self.answer.read_as if self.answer is not None else self.read_as)
 
     @property
     def rewritten(self) -> bool:

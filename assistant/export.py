@@ -19,8 +19,8 @@ def answer_text(turn: Turn) -> str:
     lines = [f"Question: {turn.question.strip()}"]
     if turn.rewritten:
         lines.append(f"Understood as: {turn.standalone}")
-    if turn.answer is not None and turn.answer.read_as:
-        lines.append(turn.answer.read_as_note)
+    if turn.read_as_note:
+        lines.append(turn.read_as_note)
     if turn.mode == PASSAGES:
         lines += ["", "Passages:"]
         for i, hit in enumerate(turn.hits, start=1):
@@ -66,8 +66,8 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") ->
         out += [f"## {n}. {_md(turn.question.strip())}", ""]
         if turn.rewritten:
             out += [f"_Understood as: {_md(turn.standalone)}_", ""]
-        if turn.answer is not None and turn.answer.read_as:
-            out += [f"_{_md(turn.answer.read_as_note)}_", ""]
+        if turn.read_as_note:
+            out += [f"_{_md(turn.read_as_note)}_", ""]
         if turn.mode == PASSAGES:
             out += ["Passages found:", ""]
             for i, hit in enumerate(turn.hits, start=1):

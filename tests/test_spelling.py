@@ -89,3 +89,14 @@ def test_the_answer_says_how_a_typo_was_read(assistant):
 def test_a_name_no_document_mentions_is_not_corrected_into_one(assistant):
     answer = assistant.ask("Did the Korean vaccine hub work with Moderna?")
     assert answer.read_as == () and "Moderna" in answer.text
+
+
+def test_find_passages_mode_says_how_a_typo_was_read(assistant):
+    from assistant import app as web
+    from assistant.conversation import PASSAGES, Turn
+
+    asked = "World Local Prodcution Forum host"
+    turn = Turn(asked, asked, PASSAGES, hits=assistant.search(asked, 3))
+    turn.read_as = assistant.read_as(asked)
+    assert turn.read_as_note == "Read “Prodcution” as “Production”."
+    assert turn.read_as_note in web._rewrite_note(turn)
