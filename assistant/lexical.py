@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -25,12 +24,11 @@ from typing import Any
 from assistant.abbreviations import Abbreviations
 from assistant.chunking import Chunk
 from assistant.index import Index
-from assistant.text import TermStats
+from assistant.text import LETTERS, TermStats
 
 log = logging.getLogger(__name__)
 PREFIX = "lexical-"
 _ANALYSIS = ("text.py", "abbreviations.py", "lexical.py")
-_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
@@ -81,7 +79,7 @@ def build_lexical(chunks: list[Chunk]) -> Lexical:
     if any(chunk_terms):
         bm25 = bm25s.BM25()
         bm25.index(chunk_terms, show_progress=False)
-    written = Counter(w for c in chunks for w in _LETTERS.findall(c.text))
+    written = Counter(w for c in chunks for w in LETTERS.findall(c.text))
     return Lexical(bm25, TermStats(chunk_terms), abbreviations, written)
 
 

@@ -120,12 +120,11 @@ _QUESTION_WORD = (
     r"who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
     r"|should|will|would|may|list|name|give|tell|explain|describe"
 )
-_ASKING = re.compile(
-    rf"^\W*({_QUESTION_WORD})\b"
-    r"|\b(tell\s+me|like\s+to\s+(know|understand)|need\s+to\s+know|want\s+to\s+know)\b",
-    re.I,
-)
 _STARTS_ASKING = re.compile(rf"^\W*({_QUESTION_WORD})\b", re.I)
+# A sentence without a question word may still ask: "I'd like to know which session ...".
+_WANTS_TO_KNOW = re.compile(
+    r"\b(tell\s+me|like\s+to\s+(know|understand)|need\s+to\s+know|want\s+to\s+know)\b", re.I
+)
 # A request wrapped around the question: opening it ("can you tell me", "please tell me",
 # "Before we do, could you tell me"), or joining it to what comes before ("I work for a
 # start-up and would like to know which ..."). "Does the explainer tell me ..." is no request.
@@ -246,9 +245,14 @@ def _abbreviations(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1) for m in _ABBREVIATION.finditer(text)))
 
 
-def split_context(text: str) -> tuple[str, str]:
-    """The sentences that ask, without a wrapping request ("can you tell me"), and the others
-    (who is asking and why); a one-sentence question is all ask."""
+def clean(text: str) -> str:
+    """The question as typed, without markup pasted with it (a script, tags) or extra spaces."""
+    return " ".join(_MARKUP.sub(" ", text).split()) or text
+
+
+def asking_part(text: str) -> str:
+    """The sentences that ask, without a wrapping request ("can you tell me") or the sentences
+    saying who asks and why; a one-sentence question is all ask."""
     parts: list[str] = []
     for piece in _SENTENCE_END.split(text):
         # "in the U.S. When was ...": the abbreviation ends the sentence after all.
@@ -257,14 +261,12 @@ def split_context(text: str) -> tuple[str, str]:
         elif piece.strip():
             parts.append(piece)
     asks = [p for p in parts if p.rstrip().endswith("?") or _STARTS_ASKING.match(p)] or [
-        p for p in parts if _ASKING.search(p)
+        p for p in parts if _WANTS_TO_KNOW.search(p)
     ]
-    if not asks or len(asks) == len(parts) or _says_little(" ".join(asks)):
-        asks, context = parts, ""
-    else:
-        context = " ".join(p for p in parts if p not in asks)
+    if not asks or _says_little(" ".join(asks)):
+        asks = parts
     ask = " ".join(_without_request(p) for p in asks)
-    return (ask[:1].upper() + ask[1:] if ask else text), context
+    return ask[:1].upper() + ask[1:] if ask else text
 
 
 def _says_little(text: str) -> bool:
@@ -280,9 +282,8 @@ def _without_request(sentence: str) -> str:
 
 def analyse(text: str) -> Question:
     """Terms, expected answer type and mentioned names of a question."""
-    # Markup pasted with a question (a script, tags) is not part of what is asked.
-    text = " ".join(_MARKUP.sub(" ", text).split()) or text
-    ask, _ = split_context(text)
+    text = clean(text)
+    ask = asking_part(text)
     wants = _wants(ask)
     # Names as written in the whole question ("Can you tell me Janssen's role" names Janssen),
     # kept when they are in the part that asks.

@@ -12,7 +12,7 @@ from assistant.embeddings import Embedder
 from assistant.errors import QuestionError
 from assistant.index import Index
 from assistant.lexical import Lexical, open_lexical
-from assistant.questions import Question, analyse
+from assistant.questions import Question, analyse, clean
 from assistant.spelling import Speller
 from assistant.text import terms, words
 
@@ -112,7 +112,7 @@ class Retriever:
         )
         q = analyse(corrected)
         if fixes:
-            q = replace(q, text=analyse(question).text, corrections=tuple(sorted(fixes.items())))
+            q = replace(q, text=clean(question), corrections=tuple(sorted(fixes.items())))
         unknown = tuple(
             n for n in q.names if terms(n) and all(self.stats.df.get(t, 0) == 0 for t in terms(n))
         )

@@ -4,7 +4,6 @@ nearest English word ("sreves" as "serves")."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from functools import lru_cache
@@ -12,12 +11,11 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.text import term_of
+from assistant.text import LETTERS, term_of
 
 MIN_LENGTH = 4  # shorter words are too often another word one letter away
 LONG = 8  # from this length a word may be two edits away
 _REMEMBERED = 10_000  # words looked up, kept for the next question
-_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 class _Vocabulary:
@@ -80,7 +78,7 @@ class Speller:
     def corrections(self, text: str) -> dict[str, str]:
         """Each misspelt word of the text, as typed, and the word it stands for, cased alike."""
         found: dict[str, str] = {}
-        for m in _LETTERS.finditer(text):
+        for m in LETTERS.finditer(text):
             typed = m.group(0)
             if typed in found or not self._may_be_a_typo(typed):
                 continue
@@ -94,7 +92,7 @@ class Speller:
         fixes = self.corrections(text)
         if not fixes:
             return text, fixes
-        return _LETTERS.sub(lambda m: fixes.get(m.group(0), m.group(0)), text), fixes
+        return LETTERS.sub(lambda m: fixes.get(m.group(0), m.group(0)), text), fixes
 
     def _may_be_a_typo(self, typed: str) -> bool:
         if len(typed) < MIN_LENGTH or not typed.isascii() or any(c.isupper() for c in typed[1:]):

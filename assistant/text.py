@@ -10,6 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# Words as written, letters only: what the corpus's word counts hold and a typo is read from.
+LETTERS = re.compile(r"[^\W\d_]+")
 # "Korean"/"African"/"Indian" ask about Korea, Africa, India: fold the adjective into the place.
 _DEMONYM = re.compile(r"^(\w{3,}[eic])an$")
 # British and American spellings of one word ("licence"/"license", "organisation"/"organization",

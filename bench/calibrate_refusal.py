@@ -19,7 +19,7 @@ from typing import Any
 from assistant.answering import evidence_strength
 from assistant.api import Assistant
 from assistant.eval_gold import load_gold
-from bench.common import GOLD, ROOT, corpus_arguments
+from bench.common import ROOT, TUNED_ON, corpus_arguments
 
 STEPS = [round(0.20 + 0.01 * i, 2) for i in range(41)]  # 0.20 .. 0.60
 
@@ -61,7 +61,7 @@ def suggest(scored: list[tuple[float, bool]], max_lost: float) -> dict[str, Any]
 def main() -> None:
     """Print the threshold table and the suggested thresholds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    corpus_arguments(parser, index=ROOT / "index", golds=[GOLD, GOLD.with_name("heldout.jsonl")])
+    corpus_arguments(parser, index=ROOT / "index", golds=TUNED_ON)
     parser.add_argument("--max-lost", type=float, default=0.035)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -106,6 +106,10 @@ def wait_for_port(port: int, deadline: float) -> None:
     raise TimeoutError(f"assistant serve did not listen on port {port}")
 
 
+# The question files the defaults were tuned on: what calibration benches read by default.
+TUNED_ON = [GOLD, GOLD.with_name("heldout.jsonl")]
+
+
 def corpus_arguments(
     parser: argparse.ArgumentParser, *, index: Path | None = None, golds: list[Path] | None = None
 ) -> None:

@@ -19,7 +19,7 @@ from assistant.api import Assistant
 from assistant.eval_gold import load_gold
 from assistant.eval_metrics import first_relevant_rank
 from assistant.text import is_stopword
-from bench.common import GOLD, ROOT, corpus_arguments
+from bench.common import ROOT, TUNED_ON, corpus_arguments
 
 _LONG_WORD = re.compile(r"[A-Za-z]{5,}")
 
@@ -70,7 +70,7 @@ def measure(bot: Assistant, gold: Path, seed: int) -> dict[str, Any]:
 def main() -> None:
     """Print the figures per question file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    corpus_arguments(parser, index=ROOT / "index", golds=[GOLD, GOLD.with_name("heldout.jsonl")])
+    corpus_arguments(parser, index=ROOT / "index", golds=TUNED_ON)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-spelling", action="store_true")
     args = parser.parse_args()
