@@ -86,6 +86,12 @@ _KIND_WORDS = """
 year years month months day days date dates time times number numbers amount amounts percentage
 """
 _FRAMING_WORDS = frozenset(_FRAMING.split())
+# "the term local manufacturing", "the acronym NRA": a word about words, not about the topic
+# ("Long term" and "the terms of this licence" are no answer to "what does the term cover?").
+_ABOUT_A_WORD = re.compile(
+    r"\b(?:the|this|that)\s+(term|word|phrase|expression|acronym|abbreviation)\b(?!\s+of\b)",
+    re.I,
+)
 _KINDS = frozenset(_KIND_WORDS.split())
 # "according to the WLPF report", "the explainer lists", "in the press release": the question
 # names the document it asks about. Those words say where to look, not what to find.
@@ -225,7 +231,7 @@ def _shaping_terms(text: str, wants: str | None) -> set[str]:
         for i, w in enumerate(tokens)
         if (w.islower() or i == 0)
         and (w.lower() in _FRAMING_WORDS or (wants in _DATE_KINDS and w.lower() in _KINDS))
-    }
+    } | {term_of(m.group(1)) for m in _ABOUT_A_WORD.finditer(text)}
 
 
 def _source_refs(text: str) -> tuple[str, ...]:
