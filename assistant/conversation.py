@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering import Answer, read_as_note
 from assistant.retrieval import Hit
-from assistant.text import terms
+from assistant.text import POINTS_BACK, terms
 
 ANSWER = "answer"
 PASSAGES = "passages"
@@ -24,9 +24,6 @@ _WH = re.compile(
     r"^\s*(how\s+(?:many|much)(?:\s+\w+)?|(?:which|what)\s+(?:year|date|day|month|country|countries)"
     r"|what|who|whom|whose|when|where|why|which|how)\b",
     re.I,
-)
-_PRONOUN = re.compile(
-    r"\b(its|their|his|her|it|they|them|he|him|she|this|that|these|those)\b", re.I
 )
 _DEMONSTRATIVE = re.compile(r"\b(?:this|these|those)\s+\w", re.I)
 _POSSESSIVE = {"its", "their", "his", "her"}
@@ -163,7 +160,7 @@ def subject_of(question: str) -> str:
 
 
 def _referring_pronoun(text: str) -> re.Match[str] | None:
-    for match in _PRONOUN.finditer(text):
+    for match in POINTS_BACK.finditer(text):
         word = match.group(1).lower()
         if word in {"this", "that", "these", "those"}:
             following = _DETERMINER_NEXT.match(text, match.end())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text import MONTHS, term_of, terms, words
+from assistant.text import MONTHS, POINTS_BACK, term_of, terms, words
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
@@ -150,9 +150,6 @@ _REQUEST = re.compile(
 # A sentence that says almost nothing by itself ("What does it stand for?", "Who leads it?")
 # is read with the sentences around it; "What is the WLPF?" says enough.
 _SAYS_ENOUGH = 2  # terms
-_POINTS_BACK = re.compile(
-    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her)\b", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -277,7 +274,7 @@ def asking_part(text: str) -> str:
 
 def _says_little(text: str) -> bool:
     said = len(terms(text))
-    return said == 0 or (said < _SAYS_ENOUGH and bool(_POINTS_BACK.search(text)))
+    return said == 0 or (said < _SAYS_ENOUGH and bool(POINTS_BACK.search(text)))
 
 
 def _without_request(sentence: str) -> str:

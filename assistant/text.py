@@ -12,6 +12,11 @@ from typing import Any
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words as written, letters only: what the corpus's word counts hold and a typo is read from.
 LETTERS = re.compile(r"[^\W\d_]+")
+# Words that point back to something said before ("Who leads it?"): a follow-up borrows its
+# subject from the previous question, a question its subject from the sentences around it.
+POINTS_BACK = re.compile(
+    r"\b(its|their|his|her|it|they|them|he|him|she|this|that|these|those)\b", re.I
+)
 # "Korean"/"African"/"Indian" ask about Korea, Africa, India: fold the adjective into the place.
 _DEMONYM = re.compile(r"^(\w{3,}[eic])an$")
 # British and American spellings of one word ("licence"/"license", "organisation"/"organization",
