@@ -106,16 +106,13 @@ class Assistant:
         return self.answerer.answer(q, hits, self.sources)
 
     def prepare(
-        self, question: str, documents: Sequence[str] | None = None
+        self, question: str, documents: Sequence[str] | None = None, k: int | None = None
     ) -> tuple[Question, list[Hit]]:
-        """The checked, analysed question and the passages an answer is composed from."""
+        """The checked, analysed question (with the typos it was read with) and its k best
+        passages: by default the ones an answer is composed from."""
         q = self.retriever.analyse(self._check(question))
         self._check_documents(documents)
-        return q, self.retriever.search(q, max(5, self.settings.top_k), documents)
-
-    def read_as(self, question: str) -> tuple[tuple[str, str], ...]:
-        """The typos in a question and the words they are read as, as search reads them."""
-        return self.retriever.analyse(self._check(question)).corrections
+        return q, self.retriever.search(q, k or max(5, self.settings.top_k), documents)
 
     def as_retriever(
         self, k: int = 4, documents: Sequence[str] | None = None

@@ -201,8 +201,8 @@ def build_app(
             rewrite = standalone_question(message, previous)
             turn = Turn(message.strip(), rewrite.standalone, MODES.get(mode, ANSWER))
             if turn.mode == PASSAGES:
-                turn.hits = assistant.search(turn.standalone, settings.top_k, documents)
-                turn.read_as = assistant.read_as(turn.standalone)
+                q, turn.hits = assistant.prepare(turn.standalone, documents, settings.top_k)
+                turn.read_as = q.corrections
                 yield "", render([*turns, turn]), [*turns, turn]
                 return
             yield "", render(turns, pending=(turn, "")), turns

@@ -96,7 +96,7 @@ def test_find_passages_mode_says_how_a_typo_was_read(assistant):
     from assistant.conversation import PASSAGES, Turn
 
     asked = "World Local Prodcution Forum host"
-    turn = Turn(asked, asked, PASSAGES, hits=assistant.search(asked, 3))
-    turn.read_as = assistant.read_as(asked)
+    q, hits = assistant.prepare(asked, k=3)
+    turn = Turn(asked, asked, PASSAGES, hits=hits, read_as=q.corrections)
     assert turn.read_as_note == "Read “Prodcution” as “Production”."
     assert turn.read_as_note in web._rewrite_note(turn)
