@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from assistant.chunking import place_label
+from assistant.chunking import Chunk, place_label
 from assistant.documents import Source
 from assistant.questions import Question, analyse
 from assistant.retrieval import Hit
@@ -52,16 +52,29 @@ class Citation:
     source: Source
     page: int | None = None
     section: str | None = None
+    # Every sentence of the passage the answer quotes, in order; the first is the one above.
+    spans: tuple[tuple[int, int], ...] = ()
+    last_page: int | None = None
 
     @property
     def sentence(self) -> str:
-        """The supporting sentence."""
+        """The (first) supporting sentence."""
         return self.passage[self.sentence_start : self.sentence_end]
 
     @property
+    def sentence_spans(self) -> tuple[tuple[int, int], ...]:
+        """Character spans of all the supporting sentences in the passage."""
+        return self.spans or ((self.sentence_start, self.sentence_end),)
+
+    @property
+    def sentences(self) -> list[str]:
+        """All the supporting sentences, in the order the answer quotes them."""
+        return [self.passage[a:b] for a, b in self.sentence_spans]
+
+    @property
     def location(self) -> str:
-        """Page or section, for display ("p. 3", "§ Introduction"), or ''."""
-        return place_label(self.page, self.section)
+        """Where the quoted sentences are: page(s) or section ("p. 3", "§ Introduction")."""
+        return place_label(self.page, self.section, self.last_page)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
@@ -77,7 +90,30 @@ class Citation:
             "passage": self.passage,
             "sentence": self.sentence,
             "sentence_span": [self.sentence_start, self.sentence_end],
+            "sentences": self.sentences,
+            "sentence_spans": [list(span) for span in self.sentence_spans],
         }
+
+
+def cite(
+    number: int, chunk: Chunk, spans: Sequence[tuple[int, int]], sources: Mapping[str, Source]
+) -> Citation:
+    """A citation of a passage's sentences, placed at the page or section where they are."""
+    page, section = chunk.place_at(min(spans)[0])
+    last_page = chunk.place_at(max(spans)[0])[0]
+    return Citation(
+        number=number,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        passage=chunk.text,
+        sentence_start=spans[0][0],
+        sentence_end=spans[0][1],
+        source=sources.get(chunk.doc_id) or Source(chunk.doc_id, chunk.title),
+        page=page,
+        section=section,
+        spans=tuple(spans) if len(spans) > 1 else (),
+        last_page=last_page if last_page != page else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -201,37 +237,21 @@ class ExtractiveAnswerer:
                 q.text, text, [], True, hits, confidence, self.name, read_as=q.corrections
             )
         chosen = self._choose(q, hits[: self.passages])
-        citations: list[Citation] = []
-        numbers: dict[str, int] = {}
+        quoted: dict[str, tuple[Chunk, list[tuple[int, int]]]] = {}
         pieces: list[str] = []
         words_left = self.max_words
         for cand in chosen:
-            hit = hits[cand.hit_rank]
-            chunk = hit.chunk
+            chunk = hits[cand.hit_rank].chunk
             start, end = chunk.sentences[cand.sentence]
             sentence, words_left = _fit(_BULLET.sub("", chunk.text[start:end]), words_left)
             if not sentence:
                 break
-            if chunk.chunk_id not in numbers:
-                numbers[chunk.chunk_id] = len(numbers) + 1
-                citations.append(
-                    Citation(
-                        number=numbers[chunk.chunk_id],
-                        chunk_id=chunk.chunk_id,
-                        doc_id=chunk.doc_id,
-                        passage=chunk.text,
-                        sentence_start=start,
-                        sentence_end=end,
-                        source=sources.get(chunk.doc_id) or Source(chunk.doc_id, chunk.title),
-                        page=chunk.page,
-                        section=chunk.section,
-                    )
-                )
-            pieces.append(f"{_end_sentence(sentence)} [{numbers[chunk.chunk_id]}]")
+            quoted.setdefault(chunk.chunk_id, (chunk, []))[1].append((start, end))
+            pieces.append(f"{_end_sentence(sentence)} [{list(quoted).index(chunk.chunk_id) + 1}]")
         return Answer(
             q.text,
             " ".join(pieces),
-            citations,
+            [cite(n, chunk, spans, sources) for n, (chunk, spans) in enumerate(quoted.values(), 1)],
             False,
             hits,
             confidence,
@@ -328,7 +348,7 @@ def _can_answer(sentence: str, hit: Hit) -> bool:
     bare = _BULLET.sub("", sentence).strip(" <>")
     if not bare or bare.endswith("?"):
         return False
-    return bare not in {hit.chunk.title, hit.chunk.section}
+    return bare not in {hit.chunk.title, *hit.chunk.headings}
 
 
 def _same(cand: _Candidate, chosen: list[_Candidate]) -> bool:

@@ -543,6 +543,7 @@ def passage_dict(hit: Hit) -> dict[str, Any]:
         "doc_id": chunk.doc_id,
         "title": chunk.title,
         "page": chunk.page,
+        "last_page": chunk.last_page,
         "section": chunk.section,
         "passage": chunk.text,
         "score": round(hit.score, 6),
@@ -632,7 +633,7 @@ def sources_html(citations: Sequence[Citation], number: int = 1) -> str:
         heading = f"<strong>[{c.number}]</strong> " + _escape(c.source.title or c.doc_id)
         if details:
             heading += " — " + ", ".join(_escape(d) for d in details)
-        passage = highlight(c.passage, c.sentence_start, c.sentence_end)
+        passage = highlight(c.passage, *c.sentence_spans)
         licence = ""
         if c.source.licence:
             licence = f"Licence: {_escape(c.source.licence)}"
@@ -659,7 +660,7 @@ def suggestions_html(hits: Sequence[Hit]) -> str:
             heading += " — " + _escape(chunk.location)
         parts.append(
             f'<div class="source"><p class="source-head">{heading}</p>'
-            f'<div class="passage">{highlight(chunk.text, *hit.best_span)}</div></div>'
+            f'<div class="passage">{highlight(chunk.text, hit.best_span)}</div></div>'
         )
     return _one_line(
         '<div class="sources suggestions"><p class="sources-title">You may be looking for</p>'
@@ -679,22 +680,20 @@ def passages_html(hits: Sequence[Hit]) -> str:
             heading += " — " + _escape(chunk.location)
         parts.append(
             f'<div class="source passage-hit"><p class="source-head">{heading}</p>'
-            f'<div class="passage">{highlight(chunk.text, *hit.best_span)}</div></div>'
+            f'<div class="passage">{highlight(chunk.text, hit.best_span)}</div></div>'
         )
     return _one_line(f'<div class="sources passages">{"".join(parts)}</div>')
 
 
-def highlight(passage: str, start: int, end: int) -> str:
-    """The passage as safe HTML with passage[start:end] wrapped in <mark>."""
-    if not 0 <= start < end <= len(passage):
-        return _escape(passage)
-    return (
-        _escape(passage[:start])
-        + "<mark>"
-        + _escape(passage[start:end])
-        + "</mark>"
-        + _escape(passage[end:])
-    )
+def highlight(passage: str, *spans: tuple[int, int]) -> str:
+    """The passage as safe HTML with each passage[start:end] span wrapped in <mark>."""
+    out = []
+    done = 0
+    for start, end in sorted(spans):
+        if done <= start < end <= len(passage):
+            out += [_escape(passage[done:start]), "<mark>", _escape(passage[start:end]), "</mark>"]
+            done = end
+    return "".join(out) + _escape(passage[done:])
 
 
 def _user(turn: Turn) -> dict[str, Any]:

@@ -58,21 +58,44 @@ class Chunk:
     page: int | None
     token_count: int
     sentences: tuple[tuple[int, int], ...] = field(default=())
+    # Where the page or section changes inside the passage: (offset in the passage, page,
+    # section). A passage that starts on page 2 may quote a sentence from page 3, or one
+    # under its second heading.
+    places: tuple[tuple[int, int | None, str | None], ...] = field(default=())
 
     @property
     def location(self) -> str:
-        """Page or section, for display ("p. 3", "§ Introduction"), or ''."""
-        return place_label(self.page, self.section)
+        """Page(s) or section, for display ("p. 3", "pp. 3–4", "§ Introduction"), or ''."""
+        return place_label(self.page, self.section, self.last_page)
+
+    @property
+    def last_page(self) -> int | None:
+        """The page the passage ends on."""
+        return self.places[-1][1] if self.places else self.page
+
+    @property
+    def headings(self) -> frozenset[str]:
+        """The section headings the passage runs under."""
+        return frozenset(s for s in (self.section, *(s for _, _, s in self.places)) if s)
+
+    def place_at(self, offset: int) -> tuple[int | None, str | None]:
+        """Page and section at a character offset inside the passage."""
+        page, section = self.page, self.section
+        for at, p, s in self.places:
+            if at > offset:
+                break
+            page, section = p, s
+        return page, section
 
     def sentence_texts(self) -> list[str]:
         """The passage's sentences, in order."""
         return [self.text[a:b] for a, b in self.sentences]
 
 
-def place_label(page: int | None, section: str | None) -> str:
-    """A passage's place as shown to readers: its page when known, else its section."""
+def place_label(page: int | None, section: str | None, last_page: int | None = None) -> str:
+    """A place as shown to readers: its page (or pages) when known, else its section."""
     if page is not None:
-        return f"p. {page}"
+        return f"pp. {page}–{last_page}" if last_page and last_page != page else f"p. {page}"
     return f"§ {section}" if section else ""
 
 
@@ -113,9 +136,25 @@ def split(document: Document, counter: TokenCounter, settings: ChunkingSettings)
                 page=document.page_at(start),
                 token_count=sum(u.tokens for u in group),
                 sentences=tuple((u.start - start, u.end - start) for u in group),
+                places=_places(document, group),
             )
         )
     return chunks
+
+
+def _places(
+    document: Document, group: list[_Unit]
+) -> tuple[tuple[int, int | None, str | None], ...]:
+    """Where the page or section changes after the passage's first sentence."""
+    start = group[0].start
+    current = (document.page_at(start), document.section_at(start))
+    places = []
+    for unit in group[1:]:
+        here = (document.page_at(unit.start), document.section_at(unit.start))
+        if here != current:
+            places.append((unit.start - start, *here))
+            current = here
+    return tuple(places)
 
 
 def _chunk_id(doc_id: str, text: str) -> str:

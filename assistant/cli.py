@@ -157,6 +157,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
                 "doc_id": h.chunk.doc_id,
                 "title": h.chunk.title,
                 "page": h.chunk.page,
+                "last_page": h.chunk.last_page,
                 "section": h.chunk.section,
                 "chunk_id": h.chunk.chunk_id,
                 "text": h.chunk.text,
@@ -215,7 +216,8 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"[{c.number}] {c.source.title}" + (f" — {meta}" if meta else ""))
         if c.source.licence and c.source.licence.lower() not in {"not stated", ""}:
             lines.append(f"    Licence: {c.source.licence}")
-        lines.append(textwrap.indent(textwrap.fill(f"“{c.sentence}”", 92), "    "))
+        for sentence in c.sentences:
+            lines.append(textwrap.indent(textwrap.fill(f"“{sentence}”", 92), "    "))
     return "\n".join(lines)
 
 

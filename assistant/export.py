@@ -39,7 +39,7 @@ def answer_text(turn: Turn) -> str:
     lines += ["", "Sources:"]
     for c in answer.citations:
         lines.append(f"[{c.number}] {citation_label(c)}")
-        lines.append(f"    “{c.sentence.strip()}”")
+        lines += [f"    “{sentence.strip()}”" for sentence in c.sentences]
     return "\n".join(lines)
 
 
@@ -91,7 +91,7 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") ->
         for c in answer.citations:
             documents.setdefault(c.doc_id, c.source)
             out.append(f"- [{c.number}] {_md(citation_label(c))}")
-            out.append(_quote(c.sentence.strip(), "  > "))
+            out += [_quote(sentence.strip(), "  > ") for sentence in c.sentences]
         out.append("")
     if documents:
         out += ["## References", ""]

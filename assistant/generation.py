@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import SecretStr
 
-from assistant.answering import Answer, Answerer, Citation, ExtractiveAnswerer
+from assistant.answering import Answer, Answerer, Citation, ExtractiveAnswerer, cite
 from assistant.checking import CheckResult, SupportChecker
 from assistant.documents import Source
 from assistant.embeddings import Embedder
@@ -183,33 +183,22 @@ def _compose(
     result: CheckResult, prompt: Prompt, sources: Mapping[str, Source]
 ) -> tuple[str, list[Citation]]:
     """The kept sentences with markers renumbered 1, 2, … in order of first citation."""
-    numbers: dict[int, int] = {}
-    citations: list[Citation] = []
+    quoted: dict[int, list[tuple[int, int]]] = {}  # passage shown to the model: spans
     sentences: list[str] = []
     for claim in result.kept:
         marks = []
         for shown, span in zip(claim.cited, claim.spans, strict=True):
-            if shown not in numbers:
-                numbers[shown] = len(numbers) + 1
-                passage = prompt.passages[shown - 1]
-                chunk = passage.hit.chunk
-                citations.append(
-                    Citation(
-                        number=numbers[shown],
-                        chunk_id=chunk.chunk_id,
-                        doc_id=chunk.doc_id,
-                        passage=chunk.text,
-                        sentence_start=span[0],
-                        sentence_end=span[1],
-                        source=sources.get(chunk.doc_id) or Source(chunk.doc_id, chunk.title),
-                        page=chunk.page,
-                        section=chunk.section,
-                    )
-                )
-            marks.append(f"[{numbers[shown]}]")
+            spans = quoted.setdefault(shown, [])
+            if span not in spans:
+                spans.append(span)
+            marks.append(f"[{list(quoted).index(shown) + 1}]")
         sentence = claim.text.rstrip(" .;,:")
         sentence += "" if claim.text.endswith(("?", "!", "…")) else "."
         sentences.append(f"{sentence} {''.join(marks)}")
+    citations = [
+        cite(n, prompt.passages[shown - 1].hit.chunk, spans, sources)
+        for n, (shown, spans) in enumerate(quoted.items(), 1)
+    ]
     return " ".join(sentences), citations
 
 

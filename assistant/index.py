@@ -39,7 +39,8 @@ from assistant.readers import MAX_DOCUMENT_BYTES
 # Bump when loading, cleaning, chunking or embedding changes what a document turns into.
 # 3: sentence vectors pooled from the passage's own forward pass (one model pass per passage).
 # 4: runs without spaces (Chinese, Japanese) kept whole; ambiguous 8-bit text read as cp1252.
-PIPELINE_VERSION = 4
+# 5: passages note where their page or section changes; short heading lines of a PDF are headings.
+PIPELINE_VERSION = 5
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
@@ -260,6 +261,7 @@ def _lines(path: Path) -> Iterator[str]:
 def _chunk_from_json(line: str) -> Chunk:
     data = json.loads(line)
     data["sentences"] = tuple(tuple(s) for s in data["sentences"])
+    data["places"] = tuple(tuple(p) for p in data.get("places", ()))
     return Chunk(**data)
 
 

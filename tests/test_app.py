@@ -242,8 +242,9 @@ def test_markers_link_only_to_known_sources() -> None:
 
 
 def test_highlight_ignores_a_span_outside_the_passage() -> None:
-    assert web.highlight("a < b", 3, 99) == "a &lt; b"
-    assert web.highlight("a < b", 0, 1) == "<mark>a</mark> &lt; b"
+    assert web.highlight("a < b", (3, 99)) == "a &lt; b"
+    assert web.highlight("a < b", (0, 1)) == "<mark>a</mark> &lt; b"
+    assert web.highlight("a < b", (4, 5), (0, 1)) == "<mark>a</mark> &lt; <mark>b</mark>"
 
 
 def test_turns_render_and_ratings_find_their_turn(assistant: Assistant) -> None:
