@@ -97,8 +97,8 @@ class Assistant:
     ) -> list[Hit]:
         """The k best passages for a question, optionally only from the named documents."""
         question = self._check(question)
-        self._check_documents(documents)
-        return self.retriever.search(question, k or self.settings.top_k, documents)
+        documents = self._check_documents(documents)
+        return self.retriever.search(question, self._k(k, self.settings.top_k), documents)
 
     def ask(self, question: str, documents: Sequence[str] | None = None) -> Answer:
         """Answer a question with [n] citations, or refuse when the documents don't say."""
@@ -111,8 +111,8 @@ class Assistant:
         """The checked, analysed question (with the typos it was read with) and its k best
         passages: by default the ones an answer is composed from."""
         q = self.retriever.analyse(self._check(question))
-        self._check_documents(documents)
-        return q, self.retriever.search(q, k or max(5, self.settings.top_k), documents)
+        documents = self._check_documents(documents)
+        return q, self.retriever.search(q, self._k(k, max(5, self.settings.top_k)), documents)
 
     def as_retriever(
         self, k: int = 4, documents: Sequence[str] | None = None
@@ -120,7 +120,8 @@ class Assistant:
         """A LangChain BaseRetriever over this assistant's hybrid search."""
         from assistant.langchain import AssistantRetriever
 
-        return AssistantRetriever(assistant=self, k=k, documents=list(documents or []))
+        documents = self._check_documents(documents)
+        return AssistantRetriever(assistant=self, k=self._k(k, 4), documents=documents or [])
 
     def _check(self, question: str) -> str:
         if not isinstance(question, str):
@@ -132,6 +133,11 @@ class Assistant:
         ).strip()
         if not cleaned:
             raise QuestionError("Please type a question.")
+        if not self.index.chunks:
+            raise QuestionError(
+                f"No documents are indexed: add PDF, Word, HTML, Markdown or text files to "
+                f"{self.settings.corpus_dir} and index them (`assistant index`)."
+            )
         limit = self.settings.max_question_chars
         if len(cleaned) > limit:
             raise QuestionError(
@@ -140,11 +146,23 @@ class Assistant:
             )
         return cleaned
 
-    def _check_documents(self, documents: Sequence[str] | None) -> None:
+    def _check_documents(self, documents: Sequence[str] | None) -> list[str] | None:
+        """The documents to search as a list (one name may be given alone), all known."""
+        if isinstance(documents, str):
+            documents = [documents]
         unknown = [d for d in documents or [] if d not in self.index.documents]
         if unknown:
             known = ", ".join(self.index.documents) or "(none)"
             raise QuestionError(f"Unknown document(s): {', '.join(unknown)}. Known: {known}")
+        return list(documents) if documents else None
+
+    @staticmethod
+    def _k(k: int | None, default: int) -> int:
+        if k is None:
+            return default
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise QuestionError(f"k must be a whole number of passages, at least 1; got {k!r}")
+        return k
 
 
 def fusion_settings(settings: Settings) -> FusionSettings:

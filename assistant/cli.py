@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
 from assistant.settings import CONFIG_ENV
+from assistant.text import plural
 
 if TYPE_CHECKING:
     from assistant.answering import Answer
     from assistant.api import Assistant
+    from assistant.index import SyncReport
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `assistant search ... | head`: the reader has what it wanted. Python would report the
+        # pipe again when flushing stdout at exit, so point stdout at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,21 +123,30 @@ def _open(args: argparse.Namespace, rebuild: bool = False, quiet: bool = False) 
     chosen["answerer"] = getattr(args, "answerer", None)
     settings = load_settings(**{k: v for k, v in chosen.items() if v is not None})
     assistant = Assistant.open(settings=settings, rebuild=rebuild, progress=progress)
-    report = assistant.report
-    if report.wrote or report.problems or report.rebuilt_because:
-        print(report.summary(), file=sys.stderr)
+    if _worth_telling(assistant.report):
+        print(assistant.report.summary(), file=sys.stderr)
     return assistant
+
+
+def _worth_telling(report: SyncReport) -> bool:
+    return report.wrote or bool(report.problems or report.warnings or report.rebuilt_because)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
     assistant = _open(args, rebuild=args.rebuild)
-    report = assistant.report
-    if not report.wrote:
-        print(report.summary(), file=sys.stderr)
+    if not _worth_telling(assistant.report):
+        print(assistant.report.summary(), file=sys.stderr)
+    index = assistant.index
     print(
-        f"Index {assistant.index.version}: {len(assistant.index.documents)} documents, "
-        f"{len(assistant.index.chunks)} passages, in {assistant.settings.index_dir}"
+        f"Index {index.version}: {plural(len(index.documents), 'document')}, "
+        f"{plural(len(index.chunks), 'passage')}, in {assistant.settings.index_dir}"
     )
+    if not index.documents:
+        print(
+            f"The corpus folder {assistant.settings.corpus_dir} has no readable documents: "
+            "add PDF, Word, HTML, Markdown or text files and run `assistant index` again.",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -89,10 +89,11 @@ class Problem:
 
 @dataclass
 class Corpus:
-    """The documents that loaded and the files that did not."""
+    """The documents that loaded, the files that did not, and mistakes in sources.toml."""
 
     documents: list[Document]
     problems: list[Problem]
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
@@ -153,7 +154,13 @@ def load_corpus(corpus_dir: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> Corpus
             log.exception("unexpected error reading %s", doc_id)
             reason = f"{safe_name(doc_id)}: could not be read ({type(exc).__name__})"
             problems.append(Problem(doc_id, reason))
-    return Corpus(documents, problems)
+    # A mistyped name in sources.toml would silently cost that file its title and licence.
+    found = {d.doc_id for d in documents} | {p.file for p in problems}
+    warnings = [
+        f"{MANIFEST_NAME}: the entry “{safe_name(name)}” names no file in the corpus folder"
+        for name in sorted(set(manifest) - found)
+    ]
+    return Corpus(documents, problems, warnings)
 
 
 def load_document(

@@ -35,6 +35,7 @@ from assistant.documents import Corpus, Document, load_corpus
 from assistant.embeddings import Embedder, supports_passages
 from assistant.errors import IndexStateError
 from assistant.readers import MAX_DOCUMENT_BYTES
+from assistant.text import plural
 
 # Bump when loading, cleaning, chunking or embedding changes what a document turns into.
 # 3: sentence vectors pooled from the passage's own forward pass (one model pass per passage).
@@ -65,6 +66,7 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     kept_previous: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # mistakes in sources.toml
     rebuilt_because: str | None = None
     chunks_embedded: int = 0
     wrote: bool = False
@@ -80,12 +82,14 @@ class SyncReport:
             f"{len(self.removed)} removed",
             f"{len(self.unchanged)} unchanged",
         ]
-        parts.append(f"Documents: {', '.join(counts)}; {self.chunks_embedded} passages embedded.")
+        embedded = plural(self.chunks_embedded, "passage")
+        parts.append(f"Documents: {', '.join(counts)}; {embedded} embedded.")
         if self.kept_previous:
             parts.append(
                 "Could not re-read, kept the previous version: " + ", ".join(self.kept_previous)
             )
         parts.extend(f"Skipped {p}" for p in self.problems)
+        parts.extend(self.warnings)
         return "\n".join(parts)
 
 
@@ -295,10 +299,12 @@ def sync_index(
     ann = ann or AnnSettings()
     if not isinstance(ann, AnnSettings):
         raise TypeError(f"ann must be AnnSettings, not {type(ann).__name__}")
-    index_dir.mkdir(parents=True, exist_ok=True)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStateError(f"the index folder {index_dir} is a file; choose a folder")
     corpus = load_corpus(corpus_dir, max_document_bytes)
+    index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(index_dir):
-        report = SyncReport(problems=[p.reason for p in corpus.problems])
+        report = SyncReport(problems=[p.reason for p in corpus.problems], warnings=corpus.warnings)
         previous: Index | None = None
         if rebuild:
             report.rebuilt_because = "a rebuild was requested"

@@ -226,6 +226,11 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings, turning validation problems into one readable SettingsError."""
     clean = {k: v for k, v in overrides.items() if v is not None}
+    named = os.environ.get(CONFIG_ENV)
+    if named and not Path(named).is_file():
+        # Asked for by name (--config, ASSISTANT_CONFIG): running on defaults instead would
+        # hide the mistake. The default assistant.toml is optional.
+        raise SettingsError(f"settings file not found: {named}")
     try:
         return Settings(**clean)
     except ValidationError as exc:

@@ -222,3 +222,8 @@ class TermStats:
             return sum(m for t, m in mass.items() if t in passage_terms) / total
 
         return cover
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 passage', '2 passages'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

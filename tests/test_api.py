@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant import Answer, Assistant
+from assistant.errors import QuestionError
 from assistant.evaluation import evaluate, load_gold, relevant
 
 from .conftest import GOLD
@@ -67,3 +70,18 @@ def test_settings_given_with_overrides_are_validated(assistant: Assistant):
         Assistant.open(settings=assistant.settings, answerer="bogus")
     strict = Assistant.open(settings=assistant.settings, refusal_threshold=0.0)
     assert strict.settings.refusal_threshold == 0.0 == strict.answerer.refusal_threshold
+
+
+def test_one_document_may_be_named_alone(assistant: Assistant):
+    doc = next(iter(assistant.index.documents))
+    hits = assistant.search("vaccine production", 3, documents=doc)
+    assert hits and {h.chunk.doc_id for h in hits} == {doc}
+    retriever = assistant.as_retriever(k=2, documents=doc)
+    assert {d.metadata["doc_id"] for d in retriever.invoke("vaccine production")} == {doc}
+
+
+@pytest.mark.parametrize("k", [0, -1, "3", True, 2.5])
+def test_k_must_be_a_positive_whole_number(assistant: Assistant, k):
+    for call in (lambda: assistant.search("forum", k), lambda: assistant.as_retriever(k)):
+        with pytest.raises(QuestionError, match="k must be a whole number of passages"):
+            call()

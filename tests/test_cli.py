@@ -59,3 +59,79 @@ def test_a_refusal_lists_the_sentence_closest_to_the_question(run_cli):
     assert "who.int/initiatives/world-local-production-forum" in out
     if "You may be looking for:" in out:
         assert "“¹ The WLPF website URL is" in out.split("You may be looking for:")[1]
+
+
+def _cli(embedder, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    from assistant import api, cli
+
+    monkeypatch.setattr(api, "SentenceTransformerEmbedder", lambda *a, **k: embedder)
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_index_folder_that_is_a_file_is_one_line(
+    tmp_path, corpus_copy, embedder, monkeypatch, capsys
+):
+    (tmp_path / "index").write_text("not a folder", encoding="utf-8")
+    args = ("index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "index"))
+    code, _, err = _cli(embedder, monkeypatch, capsys, *args)
+    assert (
+        code == 1
+        and err == f"error: the index folder {tmp_path / 'index'} is a file; choose a folder\n"
+    )
+
+
+def test_a_settings_file_asked_for_must_exist(tmp_path, run_cli, monkeypatch):
+    from assistant.settings import CONFIG_ENV
+
+    monkeypatch.setenv(CONFIG_ENV, "assistant.toml")  # --config sets it: undone after the test
+    code, out, err = run_cli("ask", HOST_Q, "--config", str(tmp_path / "nope.toml"))
+    assert (code, out) == (1, "")
+    assert err == f"error: settings file not found: {tmp_path / 'nope.toml'}\n"
+
+
+def test_an_empty_corpus_says_what_to_do(tmp_path, embedder, monkeypatch, capsys):
+    (tmp_path / "corpus").mkdir()
+    where = ("--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index"))
+    code, out, err = _cli(embedder, monkeypatch, capsys, "index", *where)
+    assert code == 0 and "0 documents, 0 passages" in out
+    assert "has no readable documents: add PDF, Word, HTML, Markdown or text files" in err
+    code, out, err = _cli(embedder, monkeypatch, capsys, "ask", "Who hosts the forum?", *where)
+    assert code == 1 and err.startswith("error: No documents are indexed: add PDF")
+
+
+def test_a_sources_entry_naming_no_file_is_reported(tmp_path, embedder, monkeypatch, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "note.txt").write_text("Kenya opened an insulin plant in Nairobi.", encoding="utf-8")
+    (corpus / "sources.toml").write_text('["nots.txt"]\ntitle = "Insulin note"\n', "utf-8")
+    where = ("--corpus", str(corpus), "--index", str(tmp_path / "index"))
+    code, out, err = _cli(embedder, monkeypatch, capsys, "index", *where)
+    assert code == 0 and "1 document, 1 passage, in" in out
+    assert "sources.toml: the entry “nots.txt” names no file in the corpus folder" in err
+    assert "1 passage embedded." in err
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error(assistant):
+    # `assistant search ... | head -1`: the pipe closes early; no traceback, exit 0.
+    import subprocess
+    import sys
+
+    where = [
+        "--index",
+        str(assistant.settings.index_dir),
+        "--corpus",
+        str(assistant.settings.corpus_dir),
+    ]
+    search = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "search", "forum", "-k", "20", *where],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert search.stdout is not None
+    search.stdout.readline()
+    search.stdout.close()
+    err = search.stderr.read().decode() if search.stderr else ""
+    assert search.wait(timeout=120) == 0, err
+    assert "Traceback" not in err
