@@ -89,7 +89,7 @@ def add_eval_parser(sub: Any) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     """Run the evaluation; 0 when every threshold holds, 3 when one is broken."""
     from assistant.eval_compare import load_results, parse_threshold
-    from assistant.eval_configs import parse_configs
+    from assistant.eval_configs import BASELINE, parse_configs
     from assistant.eval_gold import load_gold
     from assistant.settings import load_settings
 
@@ -99,6 +99,14 @@ def run_eval(args: argparse.Namespace) -> int:
     previous = load_results(args.compare) if args.compare else None
     gold = load_gold(args.gold)
     configs, named_baseline = parse_configs(args.configs)
+    names = [c.name for c in configs] + (
+        [BASELINE] if named_baseline or not args.no_baseline else []
+    )
+    for t in thresholds:
+        if t.config and t.config not in names:
+            raise AssistantError(
+                f"{t}: no configuration named {t.config!r} in this run ({', '.join(names)})"
+            )
     if args.settings:
         os.environ[CONFIG_ENV] = str(args.settings)
     try:
@@ -149,6 +157,8 @@ def _run(
         rebuild=args.rebuild,
         note=note,
     )
+    for problem in run.gold_problems:
+        print(f"warning: gold file: {problem}", file=sys.stderr)
     folder = write_reports(run, args.out)
     current = run.to_dict()
     if args.json:

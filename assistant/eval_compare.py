@@ -61,6 +61,14 @@ def question_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str
 def compare(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """Lines saying, per configuration in both runs, which figures and questions changed."""
     lines: list[str] = []
+    asked = {r["id"] for c in current["configs"] for r in c["records"]}
+    asked_before = {r["id"] for c in previous["configs"] for r in c["records"]}
+    if asked != asked_before:
+        lines.append(
+            f"Note: the runs asked different questions ({len(asked - asked_before)} only in "
+            f"this run, {len(asked_before - asked)} only in the previous one): figures are not "
+            "like for like."
+        )
     old_configs = {c["name"]: c for c in previous["configs"]}
     for config in current["configs"]:
         old = old_configs.get(config["name"])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.eval_metrics import normalise
+from assistant.eval_metrics import contains_evidence, normalise
 
 REQUIRED_FIELDS: dict[str, type] = {
     "id": str,
@@ -146,3 +147,23 @@ def _string_list(value: Any, name: str, where: str) -> tuple[str, ...]:
 
 def _type_name(kind: type) -> str:
     return {str: "a string", bool: "true or false"}.get(kind, kind.__name__)
+
+
+def quotes_not_found(gold: Sequence[GoldItem], documents: Mapping[str, str]) -> list[str]:
+    """One line per gold item whose source is not a document, or whose quotes the documents
+    (doc id: text as the readers load it) do not hold: a mistake in the gold file that would
+    otherwise be scored as the assistant's failure."""
+    problems = []
+    for item in gold:
+        if not item.answerable:
+            continue
+        if item.source not in documents:
+            problems.append(f"{item.id}: source {item.source!r} is not a corpus document")
+        elif not contains_evidence(documents[item.source], item.evidence):
+            problems.append(f"{item.id}: evidence not found in {item.source}: {item.evidence!r}")
+        others = [("more_evidence", q) for q in item.more_evidence]
+        others += [("alternative", q) for _, alts in item.alternatives for q in alts]
+        for what, quote in others:
+            if not any(contains_evidence(text, quote) for text in documents.values()):
+                problems.append(f"{item.id}: {what} not found in any document: {quote!r}")
+    return problems

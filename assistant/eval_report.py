@@ -110,6 +110,18 @@ def kind_table(results: list[ConfigResult]) -> list[str]:
     return [*lines, ""]
 
 
+def gold_problem_lines(problems: list[str]) -> list[str]:
+    """The gold file's mistakes, said before anyone reads its figures as the assistant's."""
+    if not problems:
+        return []
+    return [
+        f"**The gold file has {len(problems)} problem(s)**; those questions count as failures:",
+        "",
+        *(f"- {p}" for p in problems),
+        "",
+    ]
+
+
 def markdown_report(run: Any) -> str:
     """report.md: the summary table, what each row is, then every failed question."""
     lines = [
@@ -120,6 +132,7 @@ def markdown_report(run: Any) -> str:
         "",
         summary_table(run.results),
         "",
+        *gold_problem_lines(run.gold_problems),
         "Retrieval figures are over answerable questions (a passage is relevant when it holds an "
         "evidence quote, ignoring case, spaces and punctuation); `unsupported_sentences` is a "
         "share of all answer sentences; latency is per question, answering only. "

@@ -10,7 +10,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from assistant.api import Assistant
 from assistant.embeddings import Embedder
 from assistant.eval_configs import EvalConfig
-from assistant.eval_gold import GoldError, GoldItem, load_gold
+from assistant.eval_gold import GoldError, GoldItem, load_gold, quotes_not_found
 from assistant.eval_metrics import contains_evidence, first_relevant_rank, percentile, relevant
 from assistant.eval_run import ConfigResult, QuestionRecord, run_system
 from assistant.eval_systems import AssistantSystem, FreshQueries, System, open_config
@@ -51,6 +51,8 @@ class EvalRun:
     results: list[ConfigResult]
     started: datetime
     seconds: float
+    # Mistakes in the gold file (a quote no document holds): scored as failures all the same.
+    gold_problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for results.json."""
@@ -61,6 +63,7 @@ class EvalRun:
             "questions": self.questions,
             "machine": f"{platform.machine()}, Python {platform.python_version()}",
             "command": " ".join(["assistant", *sys.argv[1:]]),
+            "gold_problems": self.gold_problems,
             "configs": [r.to_dict() for r in self.results],
         }
 
@@ -109,7 +112,9 @@ def run_evaluation(
             results.append(run_system(system, gold, lambda: bar.update(1), setup))
     finally:
         bar.close()
-    return EvalRun(gold_path, len(gold), results, started, time.perf_counter() - clock)
+    indexed = next((s.assistant.index for s, _ in systems if isinstance(s, AssistantSystem)), None)
+    problems = quotes_not_found(gold, indexed.texts()) if indexed is not None else []
+    return EvalRun(gold_path, len(gold), results, started, time.perf_counter() - clock, problems)
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:

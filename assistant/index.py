@@ -132,6 +132,18 @@ class Index:
         docs: dict[str, dict[str, Any]] = self.manifest["documents"]
         return docs
 
+    def texts(self) -> dict[str, str]:
+        """Each document's text, rebuilt from its passages (they are verbatim spans of it; what
+        lies between two passages is space)."""
+        out: dict[str, list[str]] = {}
+        for chunk in self.chunks:
+            text = out.setdefault(chunk.doc_id, [])
+            length = len(text)
+            if chunk.end > length:
+                text.extend(" " * (chunk.end - length))
+            text[chunk.start : chunk.end] = chunk.text
+        return {doc: "".join(chars) for doc, chars in out.items()}
+
     def chunk_sentence_vectors(self, row: int) -> np.ndarray:
         """Vectors of one chunk's sentences, in order."""
         return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]]

@@ -9,8 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant.documents import load_corpus
-from assistant.eval_gold import load_gold
-from assistant.eval_metrics import contains_evidence
+from assistant.eval_gold import load_gold, quotes_not_found
 
 
 def main(argv: list[str]) -> int:
@@ -19,24 +18,10 @@ def main(argv: list[str]) -> int:
     corpus_dir = Path(argv[1]) if len(argv) > 1 else Path("corpus")
     gold = load_gold(gold_path)
     docs = {d.doc_id: d.text for d in load_corpus(corpus_dir).documents}
-    problems = 0
-    for item in gold:
-        if not item.answerable:
-            continue
-        if item.source not in docs:
-            print(f"{item.id}: source {item.source!r} is not a corpus document")
-            problems += 1
-        elif not contains_evidence(docs[item.source], item.evidence):
-            print(f"{item.id}: evidence not found in {item.source}: {item.evidence!r}")
-            problems += 1
-        for quote in item.more_evidence:
-            if not any(contains_evidence(text, quote) for text in docs.values()):
-                print(f"{item.id}: more_evidence not found in any document: {quote!r}")
-                problems += 1
-        for quote in (q for _, alts in item.alternatives for q in alts):
-            if not any(contains_evidence(text, quote) for text in docs.values()):
-                print(f"{item.id}: alternative not found in any document: {quote!r}")
-                problems += 1
+    found_wanting = quotes_not_found(gold, docs)
+    for line in found_wanting:
+        print(line)
+    problems = len(found_wanting)
     answerable = [g for g in gold if g.answerable]
     print(f"{len(gold)} questions: {len(answerable)} answerable, {len(gold) - len(answerable)} not")
     print("per document:", dict(Counter(g.source for g in answerable)))

@@ -142,6 +142,7 @@ def test_compare_and_fail_under(
     assert "FAILED: dense hit@1 = " in err and "< 1.01" in err
     assert "ok: bm25 hit@10" in err
     assert "dense: not in the previous run" in out
+    assert "Note: the runs asked different questions" not in out
     # bm25 ran in both: same questions, so a count line such as "6 same".
     bm25_block = out.split("bm25:", 1)[1]
     assert "same" in bm25_block or "better" in bm25_block or "worse" in bm25_block
@@ -158,3 +159,41 @@ def test_bad_arguments_fail_fast_with_one_line(tmp_path: Path, capsys: pytest.Ca
     assert "unknown configuration 'nope'" in capsys.readouterr().err
     assert main(["eval", "--gold", str(GOLD), "--fail-under", "speed=1"]) == 1
     assert "unknown metric" in capsys.readouterr().err
+    # A limit on a row the run will not have is a usage error, found before anything runs.
+    args = ["eval", "--gold", str(GOLD), "--config", "hybrid", "--fail-under", "dense:hit@1=0.5"]
+    assert main(args) == 1
+    assert "no configuration named 'dense' in this run (hybrid, langchain)" in (
+        capsys.readouterr().err
+    )
+
+
+def test_gold_quotes_no_document_holds_are_reported(
+    first_run: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture
+):
+    _, index_dir, corpus_dir = first_run
+    items = {g.id: g.to_dict() for g in load_gold(GOLD)}
+    typo = {**items["q004"], "evidence": "a sentence no document has"}
+    elsewhere = {**items["q033"], "source": "nope.html"}
+    gold = tmp_path / "mistakes.jsonl"
+    gold.write_text(json.dumps(typo) + "\n" + json.dumps(elsewhere) + "\n", encoding="utf-8")
+    common = ["eval", "--gold", str(gold), "--index", index_dir, "--corpus", corpus_dir]
+    assert main([*common, "--out", str(tmp_path / "r"), "--config", "bm25", "--no-baseline"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: gold file: q004: evidence not found in" in err
+    assert "warning: gold file: q033: source 'nope.html' is not a corpus document" in err
+    (folder,) = (tmp_path / "r").iterdir()
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    assert "**The gold file has 2 problem(s)**" in report
+    assert len(json.loads((folder / "results.json").read_text())["gold_problems"]) == 2
+
+
+def test_compare_says_when_the_runs_asked_different_questions():
+    from assistant.eval_compare import compare
+
+    def run(*ids: str) -> dict:
+        records = [{"id": i} for i in ids]
+        return {"configs": [{"name": "hybrid", "metrics": {}, "records": records}]}
+
+    lines = compare(run("a", "b"), run("b", "c", "d"))
+    assert lines[0].startswith("Note: the runs asked different questions (2 only in this run, 1")
+    assert not compare(run("a"), run("a"))[0].startswith("Note")
