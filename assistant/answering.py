@@ -231,7 +231,8 @@ class ExtractiveAnswerer:
         hits = list(hits)
         confidence = evidence_strength(q, hits[: self.passages])
         if not hits or confidence < self.refusal_threshold:
-            text = REFUSAL_TEXT if confidence < self.no_match_threshold or not hits else UNSURE_TEXT
+            absent = confidence < self.no_match_threshold or not hits
+            text = _scoped(REFUSAL_TEXT if absent else UNSURE_TEXT, q, sources)
             text += _never_mentioned(q)
             return Answer(
                 q.text, text, [], True, hits, confidence, self.name, read_as=q.corrections
@@ -313,6 +314,20 @@ def _evidence(question: Question, hit: Hit) -> float:
     if typed and not question.satisfied_by(hit.best_text):
         strength *= TYPE_MISS
     return strength
+
+
+def _scoped(text: str, q: Question, sources: Mapping[str, Source]) -> str:
+    """A refusal that speaks only for the documents searched, when the search was limited."""
+    if not q.scope:
+        return text
+    if len(q.scope) == 1:
+        source = sources.get(q.scope[0])
+        where = f"“{source.title if source and source.title else q.scope[0]}”"
+        searched = f"Only {where} was searched."
+    else:
+        searched = f"Only {len(q.scope)} documents were searched."
+    doc = "document searched doesn't" if len(q.scope) == 1 else "documents searched don't"
+    return text.replace("The documents don't say.", f"The {doc} say.") + " " + searched
 
 
 def _never_mentioned(q: Question) -> str:

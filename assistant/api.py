@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +113,7 @@ class Assistant:
         passages: by default the ones an answer is composed from."""
         q = self.retriever.analyse(self._check(question))
         documents = self._check_documents(documents)
+        q = replace(q, scope=tuple(documents) if documents else q.documents)
         return q, self.retriever.search(q, self._k(k, max(5, self.settings.top_k)), documents)
 
     def as_retriever(

@@ -174,6 +174,9 @@ class Question:
     initialisms: tuple[tuple[str, frozenset[str]], ...] = ()
     # Typos read as the word they stand for: ("vacine", "vaccine").
     corrections: tuple[tuple[str, str], ...] = ()
+    # The documents the search was limited to: a filter, or the ones the question names. A
+    # refusal then speaks for them only ("The document searched doesn't say").
+    scope: tuple[str, ...] = ()
     # The sentences that ask, without a wrapping request: what passages must answer and are
     # searched for. The others ("I work in procurement at a health ministry.") say who asks and
     # why; adding them to the search found no more passages on reworded gold questions.

@@ -81,12 +81,31 @@ def test_weak_evidence_refuses_without_claiming_the_documents_are_silent(assista
     # only that, and list them (on reworded questions the answer is often the first).
     refusals = [a for a in (assistant.ask(g.question) for g in load_gold(GOLD)) if a.refused]
     floor = assistant.settings.no_match_threshold
+    # A question naming a document ("... does the press release carry?") searches only that
+    # one, and its refusal speaks only for it.
+    scoped = REFUSAL_TEXT.replace("documents don't", "document searched doesn't")
     openings = {a.text.split(". ")[0] for a in refusals}
-    assert openings == {"The documents don't say", "No passage clearly answers this"}
+    assert openings == {
+        "The documents don't say",
+        "The document searched doesn't say",
+        "No passage clearly answers this",
+    }
     for a in refusals:
-        assert a.text.startswith(REFUSAL_TEXT) == (a.confidence < floor)
-        assert a.text.startswith((REFUSAL_TEXT, UNSURE_TEXT))
+        assert a.text.startswith((REFUSAL_TEXT, scoped)) == (a.confidence < floor)
+        assert a.text.startswith((REFUSAL_TEXT, scoped, UNSURE_TEXT))
         assert a.hits and not a.citations
+        if a.text.startswith(scoped):
+            assert "was searched." in a.text
+
+
+def test_a_refusal_under_a_document_filter_speaks_for_that_document(assistant):
+    explainer = next(d for d, s in assistant.sources.items() if s.title.startswith("Local and"))
+    host = "Which country will host the next World Local Production Forum?"
+    answer = assistant.ask(host, documents=[explainer])
+    assert answer.refused
+    assert answer.text.startswith("The document searched doesn't say.")
+    assert answer.text.endswith("Only “Local and regional manufacturing” was searched.")
+    assert not assistant.ask(host).refused
 
 
 def test_context_around_a_question_does_not_weaken_its_answer(assistant):
