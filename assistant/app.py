@@ -51,6 +51,7 @@ EXAMPLES = [
 # slowest question. The setting concurrency_limit (default 8) changes it; lower it for a
 # local LLM, which uses both cores for one answer.
 CONCURRENCY_ID = "questions"
+COURTESY_REPLY = "Ask another question about the documents whenever you like."
 UNEXPECTED_ERROR = (
     "Sorry, something went wrong while answering. Please try again; "
     "if it keeps happening, the details are in the server log."
@@ -196,9 +197,20 @@ def build_app(
         try:
             documents = resolve_documents(assistant, document)
             if not (message or "").strip():
+                if turns:  # a second click on Send after the box was emptied: nothing to do
+                    yield "", render(turns), turns
+                    return
                 raise AssistantError("Please type a question.")
             previous = turns[-1].standalone if turns else None
             rewrite = standalone_question(message, previous)
+            if rewrite.courtesy:
+                yield "", [*render(turns), _notice(COURTESY_REPLY)], turns
+                return
+            if rewrite.unresolved:
+                raise AssistantError(
+                    f"What does “{rewrite.unresolved}” refer to? Please ask the whole question, "
+                    "naming what you mean."
+                )
             turn = Turn(message.strip(), rewrite.standalone, MODES.get(mode, ANSWER))
             if turn.mode == PASSAGES:
                 q, turn.hits = assistant.prepare(turn.standalone, documents, settings.top_k)

@@ -18,7 +18,9 @@ from assistant.text import POINTS_BACK, terms
 ANSWER = "answer"
 PASSAGES = "passages"
 
-_CONNECTOR = re.compile(r"^\s*(?:and|but|also|so|then|ok(?:ay)?|now)\b[\s,]*", re.I)
+_CONNECTOR = re.compile(
+    r"^(?:\s*(?:and|but|also|so|then|ok(?:ay)?|now|thanks|thank\s+you|great)\b[\s,.!]*)+", re.I
+)
 _WHAT_ABOUT = re.compile(r"^\s*(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.I)
 _WH = re.compile(
     r"^\s*(how\s+(?:many|much)(?:\s+\w+)?|(?:which|what)\s+(?:year|date|day|month|country|countries)"
@@ -53,6 +55,16 @@ _NAME = re.compile(
 _DO_AUX = frozenset(re.findall(r"\w+", "do does did will would can could should"))
 _TRAILING_VERB = re.compile(r"\s+\w+(?:\s+(?:to|for|on|in|with|about|from|of|by))?$")
 _ABOUT = re.compile(r"\s*\(about (.+)\)\s*$")
+_SAYS_ENOUGH = 2  # terms before a pronoun that give it something to stand for
+# A message made only of these thanks or acknowledges; it asks nothing.
+_COURTESY = frozenset(
+    re.findall(
+        r"[a-z]+",
+        "ok okay thanks thank you thx ta great cool perfect good fine got it alright right yes no "
+        "sure noted nice excellent wonderful brilliant bye goodbye hello hi hey much very so many "
+        "that's helpful understood",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,11 @@ class Rewrite:
 
     original: str
     standalone: str
+    # A word pointing back to nothing ("Who leads it?" with no question before): the question
+    # cannot be answered until its subject is said, so none is guessed.
+    unresolved: str | None = None
+    # "ok thanks", "great": nothing to look up.
+    courtesy: bool = False
 
     @property
     def changed(self) -> bool:
@@ -96,7 +113,13 @@ class Turn:
 def standalone_question(question: str, previous: str | None) -> Rewrite:
     """Rewrite a follow-up ("and who leads it?") using the previous standalone question."""
     text = " ".join(question.split())
+    said = set(re.findall(r"[a-z]+", text.lower()))
+    if said and said <= _COURTESY and not re.search(r"\?|\d", text):
+        return Rewrite(question, text, courtesy=True)
     if not previous or not text:
+        pronoun = _referring_pronoun(text) if text else None
+        if pronoun and _before_own_subject(text, pronoun) and len(terms(text)) < _SAYS_ENOUGH:
+            return Rewrite(question, text, unresolved=pronoun.group(1))
         return Rewrite(question, text)
     previous = " ".join(previous.split())
     subject = subject_of(previous)
@@ -115,15 +138,22 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
     wh = _WH.match(body)
     own_terms = terms(body[wh.end() :] if wh else body)
 
-    # Ellipsis: "and where?", "who?" - the previous question with its question word swapped.
-    if wh and not own_terms and _WH.match(previous):
-        rest = previous[_WH.match(previous).end() :]  # type: ignore[union-attr]
-        return Rewrite(question, _capitalise(wh.group(1)) + rest)
+    # Ellipsis: "and where?", "who?" - the previous question with its question word swapped,
+    # when that keeps it a question ("Who will host ...?" then "why?" is not "Why will host").
+    before = _WH.match(previous)
+    if wh and not body[wh.end() :].strip(" ?.!") and before:
+        if _swappable(before, wh.group(1)):
+            return Rewrite(question, _capitalise(wh.group(1)) + previous[before.end() :])
+        topic = subject or _question_body(previous)
+        return Rewrite(question, f"{_capitalise(wh.group(1))}? (about {topic})")
 
     pronoun = _referring_pronoun(body)
+    if pronoun and not _before_own_subject(body, pronoun):
+        # "Who leads the Task Force and where did it first meet?": "it" is the Task Force.
+        return Rewrite(question, text)
     if pronoun and subject:
         word = pronoun.group(1)
-        replacement = f"{subject}'s" if word.lower() in _POSSESSIVE else subject
+        replacement = _possessive(subject) if word.lower() in _POSSESSIVE else subject
         rewritten = body[: pronoun.start()] + replacement + body[pronoun.end() :]
         return Rewrite(question, _capitalise(rewritten))
     if connector or pronoun or _DEMONSTRATIVE.search(body) or len(own_terms) <= 1:
@@ -157,6 +187,37 @@ def subject_of(question: str) -> str:
         # "What does X refer to?": the verb and its particle follow the subject.
         subject = _TRAILING_VERB.sub("", subject)
     return subject
+
+
+def _before_own_subject(text: str, pronoun: re.Match[str]) -> bool:
+    """True when nothing the pronoun could stand for comes before it in the question: no name
+    and at most one term of its own ("and who leads it?", but not "Who leads the Task Force
+    and where did it meet?")."""
+    before = text[: pronoun.start()]
+    wh = _WH.match(before)
+    said = terms(before[wh.end() :] if wh else before)
+    names = [m for m in _NAME.finditer(before) if m.start() > 0]
+    return len(said) < _SAYS_ENOUGH and not names
+
+
+def _swappable(previous_wh: re.Match[str], wh: str) -> bool:
+    """Whether the previous question keeps its grammar with another question word in front:
+    "When was the forum held?" gives "Where was the forum held?", but "Who will host it?"
+    asks about its subject, and "Why will host it?" is no question."""
+    old = previous_wh.group(1).lower().split()[0]
+    new = wh.lower().split()[0]
+    if old == new or old not in {"who", "what", "which"}:
+        return True
+    following = previous_wh.string[previous_wh.end() :].split()[:2]
+    # "What did Korea agree?": an auxiliary, then the subject. "Who will host": no subject.
+    return bool(following) and following[0].lower() in _AFTER_PRONOUN and old != "who"
+
+
+def _possessive(subject: str) -> str:
+    """ "its" for "the objectives of the Partnership" is the Partnership's, not the objectives'."""
+    of = re.match(r"^(?:the|a|an)\s+\w+(?:\s+\w+)?\s+of\s+(.+)$", subject)
+    owner = of.group(1) if of else subject
+    return f"{owner}'" if owner.endswith("s") and not owner.endswith("ss") else f"{owner}'s"
 
 
 def _referring_pronoun(text: str) -> re.Match[str] | None:

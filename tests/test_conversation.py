@@ -71,6 +71,49 @@ def test_new_questions_are_left_alone(question: str) -> None:
     assert not rewrite.changed
 
 
+@pytest.mark.parametrize(
+    ("previous", "question", "standalone"),
+    [
+        # "it" is the Task Force the question itself names.
+        (FORUM, "Who leads the Task Force and where did it first meet?", None),
+        # A whole question, not "how many speakers" put in front of the previous one.
+        (
+            "Who will host the next World Local Production Forum?",
+            "how many speakers were there?",
+            "How many speakers were there? (about the next World Local Production Forum)",
+        ),
+        # "Who will host it?" asks about its subject: "Why will host it?" is no question.
+        (
+            "Who will host the next World Local Production Forum?",
+            "why?",
+            "Why? (about the next World Local Production Forum)",
+        ),
+        ("What did Korea agree with the US?", "and when?", "When did Korea agree with the US?"),
+        (
+            "What are the objectives of the KORUS Global Vaccine Partnership?",
+            "who is in its experts group",
+            "Who is in the KORUS Global Vaccine Partnership's experts group",
+        ),
+        (
+            TASK_FORCE,
+            "Thanks! And who leads it?",
+            "Who leads the Global Vaccine Production Hub Task Force?",
+        ),
+    ],
+)
+def test_whole_questions_and_question_words_alone(previous, question, standalone) -> None:
+    assert standalone_question(question, previous).standalone == (standalone or question)
+
+
+def test_thanks_and_a_pronoun_with_nothing_before() -> None:
+    assert standalone_question("ok, thanks!", TASK_FORCE).courtesy
+    assert standalone_question("Great, thank you", None).courtesy
+    assert not standalone_question("Thanks, who leads it?", TASK_FORCE).courtesy
+    assert standalone_question("and who leads it?", None).unresolved == "it"
+    assert standalone_question("Who leads the Task Force?", None).unresolved is None
+    assert standalone_question("What is it about, the WLPF report?", None).unresolved is None
+
+
 def test_first_question_and_rewrites_of_rewrites() -> None:
     assert standalone_question("  and who leads it? ", None).standalone == "and who leads it?"
     first = standalone_question("and what were the key messages?", FORUM).standalone
