@@ -338,7 +338,9 @@ def build_app(
             elem_id="chat",
             height="62vh",
             min_height=320,
-            buttons=["copy"],  # no "share": it posts to Hugging Face
+            # No per-message copy icon: it copies a message's HTML. Each answer has its own
+            # "Copy answer with sources" button (plain text); no "share": it posts to Hugging Face.
+            buttons=[],
             latex_delimiters=[],  # "$" in documents is money, not maths
             placeholder="Ask a question below, or pick an example.",
             examples=_example_messages(examples or []),

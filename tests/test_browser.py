@@ -180,6 +180,10 @@ def test_feedback_with_comment_is_saved_as_json_lines(page: Any, app_server: Ser
 def test_copy_and_download_carry_the_sources(page: Any, app_server: Server) -> None:
     open_app(page, app_server)
     ask(page, FORUM)
+    # Gradio's own per-message copy icon would copy the message's HTML: there is none.
+    assert (
+        page.locator("#chat button[aria-label*='opy' i], #chat button[title*='opy' i]").count() == 0
+    )
     page.locator("#chat button.copy-answer").last.click()
     page.wait_for_function(
         "document.querySelector('#chat button.copy-answer').textContent === 'Copied'"
