@@ -91,6 +91,16 @@ JS = (
 () => {
   if (window.__assistantWired) { return; }
   window.__assistantWired = true;
+  // A new question scrolls to the top of the view, so its answer is read from the start
+  // (the chat's own autoscroll would show the end of the sources instead).
+  let asked = 0;
+  new MutationObserver(() => {
+    const questions = document.querySelectorAll('#chat .question');
+    if (questions.length > asked) {
+      questions[questions.length - 1].scrollIntoView({block: 'start'});
+    }
+    asked = questions.length;
+  }).observe(document.body, {childList: true, subtree: true});
   const flash = (el) => {
     el.classList.remove('flash');
     void el.offsetWidth;
@@ -341,6 +351,7 @@ def build_app(
             # No per-message copy icon: it copies a message's HTML. Each answer has its own
             # "Copy answer with sources" button (plain text); no "share": it posts to Hugging Face.
             buttons=[],
+            autoscroll=False,  # the page scrolls to each new question instead (see JS)
             latex_delimiters=[],  # "$" in documents is money, not maths
             placeholder="Ask a question below, or pick an example.",
             examples=_example_messages(examples or []),

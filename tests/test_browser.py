@@ -218,6 +218,11 @@ def test_phone_width_is_readable(browser: Any, app_server: Server) -> None:
         assert overflow <= 1
         box = tab.locator("#chat .answer-text").last.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        # A second answer is read from its start: its question is on screen, not scrolled
+        # past by the sources below it.
+        ask(tab, "Who leads Korea's vaccine hub task force?")
+        asked = tab.locator("#chat .question").last.bounding_box()
+        assert asked is not None and 0 <= asked["y"] < 844 - asked["height"]
         artifacts = Path(__file__).parent / "artifacts"
         artifacts.mkdir(exist_ok=True)
         tab.screenshot(path=str(artifacts / "phone_width.png"), full_page=True)
