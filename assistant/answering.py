@@ -27,6 +27,7 @@ UNSURE_TEXT = (
     "No passage clearly answers this. The closest passages are listed below; "
     "check them, one of them may still answer it."
 )
+IN_ENGLISH = " The documents are in English: asking in English may find the answer."
 # A further sentence must score this share of the best one: nearly as good from the same
 # passage, or at least a fair answer to a part of the question the others leave open.
 NEARLY = 0.85
@@ -233,7 +234,7 @@ class ExtractiveAnswerer:
         if not hits or confidence < self.refusal_threshold:
             absent = confidence < self.no_match_threshold or not hits
             text = _scoped(REFUSAL_TEXT if absent else UNSURE_TEXT, q, sources)
-            text += _never_mentioned(q)
+            text += _never_mentioned(q) + (IN_ENGLISH if q.foreign else "")
             return Answer(
                 q.text, text, [], True, hits, confidence, self.name, read_as=q.corrections
             )

@@ -177,6 +177,7 @@ class Question:
     # The documents the search was limited to: a filter, or the ones the question names. A
     # refusal then speaks for them only ("The document searched doesn't say").
     scope: tuple[str, ...] = ()
+    foreign: bool = False  # asked in another language than the documents' (English)
     # The sentences that ask, without a wrapping request: what passages must answer and are
     # searched for. The others ("I work in procurement at a health ministry.") say who asks and
     # why; adding them to the search found no more passages on reworded gold questions.

@@ -110,7 +110,7 @@ class Retriever:
         corrected, fixes = (
             self.speller.correct(question) if self.settings.correct_typos else (question, {})
         )
-        q = analyse(corrected)
+        q = replace(analyse(corrected), foreign=self.speller.foreign(question))
         if fixes:
             q = replace(q, text=clean(question), corrections=tuple(sorted(fixes.items())))
         unknown = tuple(

@@ -11,10 +11,11 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.text import LETTERS, term_of
+from assistant.text import LETTERS, is_stopword, term_of
 
 MIN_LENGTH = 4  # shorter words are too often another word one letter away
 LONG = 8  # from this length a word may be two edits away
+_LATIN = 0x24F  # last code point of the Latin scripts (accented letters included)
 _REMEMBERED = 10_000  # words looked up, kept for the next question
 
 
@@ -87,8 +88,22 @@ class Speller:
                 found[typed] = nearest[0].upper() + nearest[1:] if typed[0].isupper() else nearest
         return found
 
+    def foreign(self, text: str) -> bool:
+        """True for a question in another language: not one English function word, and two
+        words or more that neither English nor the corpus knows ("Qui dirige le groupe de
+        travail ?"). A string of names and keywords ("Kenya Uganda vaccine plants") is not."""
+        words = [w.lower() for w in LETTERS.findall(text) if len(w) > 1]
+        if any(is_stopword(w) for w in words):
+            return False
+        unknown = [w for w in words if w not in self._corpus.counts and w not in _english().counts]
+        # Chinese or Japanese run a sentence together: one "word" in another script is enough.
+        return len(unknown) >= 2 or any(ord(c) > _LATIN for w in unknown for c in w)
+
     def correct(self, text: str) -> tuple[str, dict[str, str]]:
-        """The text with its misspelt words replaced, and the fixes."""
+        """The text with its misspelt words replaced, and the fixes (none in a question in
+        another language: "prochain" is not a typo of "proclaim")."""
+        if self.foreign(text):
+            return text, {}
         fixes = self.corrections(text)
         if not fixes:
             return text, fixes

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.answering import Answer
+from assistant.answering import IN_ENGLISH, Answer
 from assistant.api import Assistant
 from assistant.errors import QuestionError
 
@@ -127,3 +127,28 @@ def test_cli_answers_odd_questions(run_cli, question: str) -> None:
     assert answer["answer"].strip() and answer["question"]
     code, out, _ = run_cli("search", question, "--json")
     assert code == 0 and isinstance(json.loads(out), list)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quel pays accueillera le prochain Forum mondial sur la production locale ?",
+        "¿Quién dirige el grupo de trabajo de la plataforma de vacunas?",
+        "谁领导疫苗中心工作组？",
+    ],
+)
+def test_a_question_in_another_language_is_not_spell_corrected_and_says_why(
+    assistant: Assistant, question: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.read_as == ()  # "prochain" is French, not a typo of "proclaim"
+    if answer.refused:
+        assert answer.text.endswith(IN_ENGLISH)
+
+
+def test_an_english_question_with_a_typo_is_not_taken_for_another_language(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Which country will host the next World Local Prodcution Forum?")
+    assert answer.read_as == (("Prodcution", "Production"),)
+    assert IN_ENGLISH not in assistant.ask("What is the annual budget of the Secretariat?").text

@@ -3,6 +3,8 @@ abbreviations left alone."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.spelling import Speller
 from assistant.text import terms
 
@@ -100,3 +102,19 @@ def test_find_passages_mode_says_how_a_typo_was_read(assistant):
     turn = Turn(asked, asked, PASSAGES, hits=hits, read_as=q.corrections)
     assert turn.read_as_note == "Read “Prodcution” as “Production”."
     assert turn.read_as_note in web._rewrite_note(turn)
+
+
+@pytest.mark.parametrize(
+    ("text", "foreign"),
+    [
+        ("Qui dirige le groupe de travail ?", True),
+        ("Wer leitet die Task Force?", True),
+        ("Кто руководит рабочей группой?", True),
+        ("谁领导疫苗中心工作组？", True),
+        ("Kenya Uganda vaccine plants", False),  # names and keywords, no function word
+        ("Wen was the frist forum", False),
+        ("whats GMP", False),
+    ],
+)
+def test_a_question_in_another_language_is_told_apart(assistant, text, foreign):
+    assert assistant.retriever.speller.foreign(text) is foreign
