@@ -334,17 +334,60 @@ def read_pdf(data: bytes, name: str) -> RawDocument:
         raise DocumentError(f"{name}: damaged PDF, cannot be read ({type(exc).__name__})") from None
     page_lines = [[ln.rstrip() for ln in text.splitlines()] for text in pages]
     running = repeated_page_lines(page_lines)
-    blocks: list[Block] = []
-    for number, lines in enumerate(page_lines, start=1):
-        kept = [
-            ln
+    kept_pages = [
+        [
+            ln.strip()
             for ln in lines
             if ln.strip() and page_line_key(ln) not in running and not ln.strip().isdigit()
         ]
-        text = _join_pdf_lines(kept)
-        if text:
-            blocks.append(Block(text, page=number))
+        for lines in page_lines
+    ]
+    # Running text fills its lines: most long lines are about the column's width.
+    lengths = sorted(len(ln) for lines in kept_pages for ln in lines)
+    typical = lengths[len(lengths) * 3 // 4] if lengths else 0
+    blocks: list[Block] = []
+    for number, lines in enumerate(kept_pages, start=1):
+        blocks.extend(_pdf_blocks(lines, number, typical))
     return RawDocument(blocks, str(meta_title).strip() if meta_title else None)
+
+
+def _pdf_blocks(lines: list[str], page: int, typical: int) -> list[Block]:
+    """A page's lines as paragraphs, with its heading lines as headings of their own."""
+    blocks: list[Block] = []
+    body: list[str] = []
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if _pdf_heading(line, body[-1] if body else "", following, typical):
+            if body:
+                blocks.append(Block(_join_pdf_lines(body), page=page))
+                body = []
+            blocks.append(Block(line, heading=True, page=page))
+        else:
+            body.append(line)
+    if body:
+        blocks.append(Block(_join_pdf_lines(body), page=page))
+    return blocks
+
+
+def _pdf_heading(line: str, before: str, after: str, typical: int) -> bool:
+    # A PDF has no headings, only lines. "Financing" above "A revolving fund of ..." is one:
+    # short against the page's lines, after a finished sentence (or the page's top), before
+    # a line of running text. A column of short lines is a list or a table, not headings.
+    def short(text: str) -> bool:
+        return _looks_like_heading(text) and len(text) < SHORT_LINE * typical
+
+    return (
+        short(line)
+        and len(line.split()) <= HEADING_WORDS
+        and (not before or before[-1] in ".!?:")
+        and bool(after)
+        and (after[0].isupper() or after[0].isdigit())
+        and not short(after)
+    )
+
+
+SHORT_LINE = 0.6  # of a full line of running text: a heading line is shorter
+HEADING_WORDS = 10
 
 
 def _join_pdf_lines(lines: list[str]) -> str:

@@ -119,6 +119,21 @@ def test_pdf_bare_page_numbers_are_stripped(tmp_path: Path) -> None:
     assert not any(line.strip().isdigit() for line in doc.text.splitlines())
 
 
+def test_pdf_heading_lines_become_headings_not_part_of_a_sentence(tmp_path: Path) -> None:
+    body = (
+        "A revolving fund of 45 million US dollars will provide low-interest loans to "
+        "manufacturers that achieve WHO prequalification. The fund is managed by the bank."
+    )
+    listing = "Partners\n\nGhana\nKenya\nSenegal\n\nAll three sign the charter this year."
+    path = _write_plain_pdf(tmp_path / "strategy.pdf", [f"Financing\n\n{body}", listing])
+    doc = load_document(path, "strategy.pdf")
+    assert [s.heading for s in doc.sections] == ["Financing"]
+    assert "Financing A revolving" not in doc.text
+    assert doc.section_at(doc.text.index("revolving")) == "Financing"
+    # A column of short lines is a list, not a run of headings.
+    assert "Ghana" in doc.text and doc.section_at(doc.text.index("Kenya")) == "Financing"
+
+
 def test_pdf_blank_page_still_counts(tmp_path: Path) -> None:
     bodies = [PAGE_BODIES[0], "", PAGE_BODIES[2], PAGE_BODIES[3]]
     path = _write_pdf(tmp_path / "gap.pdf", bodies)
