@@ -15,6 +15,21 @@ from assistant.text import LETTERS, is_stopword, term_of
 
 MIN_LENGTH = 4  # shorter words are too often another word one letter away
 LONG = 8  # from this length a word may be two edits away
+# Question words as typed in a hurry: real words some of them ("wen"), never meant as such here.
+_CHAT = {
+    "whats": "what is",
+    "wats": "what is",
+    "wat": "what",
+    "wht": "what",
+    "wen": "when",
+    "whn": "when",
+    "wher": "where",
+    "whr": "where",
+    "wheres": "where is",
+    "whos": "who is",
+    "hows": "how is",
+    "hw": "how",
+}
 _LATIN = 0x24F  # last code point of the Latin scripts (accented letters included)
 _REMEMBERED = 10_000  # words looked up, kept for the next question
 
@@ -81,6 +96,10 @@ class Speller:
         found: dict[str, str] = {}
         for m in LETTERS.finditer(text):
             typed = m.group(0)
+            chat = _CHAT.get(typed.lower())
+            if chat and typed.lower() not in self._corpus.counts and typed not in found:
+                found[typed] = chat[0].upper() + chat[1:] if typed[0].isupper() else chat
+                continue
             if typed in found or not self._may_be_a_typo(typed):
                 continue
             nearest = self._lookup(typed.lower(), typed[0].isupper())

@@ -118,3 +118,12 @@ def test_find_passages_mode_says_how_a_typo_was_read(assistant):
 )
 def test_a_question_in_another_language_is_told_apart(assistant, text, foreign):
     assert assistant.retriever.speller.foreign(text) is foreign
+
+
+def test_question_words_typed_in_a_hurry_are_read_as_meant(assistant):
+    answer = assistant.ask("whats GMP")
+    assert answer.read_as == (("whats", "what is"),)
+    assert not answer.refused and "good manufacturing practice" in answer.text
+    answer = assistant.ask("Wen was the frist forum")
+    assert answer.read_as == (("Wen", "When"), ("frist", "first"))
+    assert not answer.refused and "21-25 June 2021" in answer.text
