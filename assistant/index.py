@@ -40,7 +40,8 @@ from assistant.text import plural
 # Bump when loading, cleaning, chunking or embedding changes what a document turns into.
 # 3: sentence vectors pooled from the passage's own forward pass (one model pass per passage).
 # 4: runs without spaces (Chinese, Japanese) kept whole; ambiguous 8-bit text read as cp1252.
-# 5: passages note where their page or section changes; short heading lines of a PDF are headings.
+# 5: passages note where their page or section changes; short heading lines of a PDF are headings;
+#    an HTML title drops the site name its main heading leaves out.
 PIPELINE_VERSION = 5
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"

@@ -294,8 +294,8 @@ def read_html(data: bytes, name: str) -> RawDocument:
                 continue
             is_heading = node.name in {"h1", "h2", "h3", "h4", "h5", "h6"}
             blocks.append(Block("- " + text if node.name == "li" else text, heading=is_heading))
-            if node.name == "h1" and not title:
-                title = text
+            if node.name == "h1":
+                title = _page_title(title, text)
         elif (
             isinstance(node, NavigableString)
             and not isinstance(node, Comment | Doctype)
@@ -404,6 +404,18 @@ def _join_pdf_lines(lines: list[str]) -> str:
         else:
             out += " " + line
     return out
+
+
+_TITLE_PARTS = re.compile(r"\s+(?:[|–—·:]|::|-)\s+")
+
+
+def _page_title(title: str | None, h1: str) -> str:
+    """The page's title without the site's name: "Kenya opens insulin plant | Health News"
+    is "Kenya opens insulin plant" when that is the page's main heading."""
+    if not title:
+        return h1
+    parts = _TITLE_PARTS.split(title)
+    return h1 if len(parts) > 1 and h1 in parts else title
 
 
 # ---------------------------------------------------------------- Word

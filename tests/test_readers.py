@@ -327,6 +327,28 @@ def test_html_title_falls_back_to_h1(tmp_path: Path) -> None:
     assert read_file(path).title == "Fill and Finish Lines"
 
 
+@pytest.mark.parametrize(
+    ("title", "h1", "expected"),
+    [
+        ("Kenya opens insulin plant | Health News", "Kenya opens insulin plant", None),
+        ("Health News – Kenya opens insulin plant", "Kenya opens insulin plant", None),
+        ("Insulin: a Kenyan plant opens", "Insulin", "Insulin: a Kenyan plant opens"),
+        (
+            "Kenya opens insulin plant | Health News",
+            "Breaking",
+            "Kenya opens insulin plant | Health News",
+        ),
+    ],
+)
+def test_html_title_drops_the_site_name(tmp_path: Path, title, h1, expected) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        f"<html><head><title>{title}</title></head><body><h1>{h1}</h1><p>Vials.</p></body></html>",
+        encoding="utf-8",
+    )
+    assert read_file(path).title == (expected or h1)
+
+
 def test_html_text_in_a_div_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "div.html"
     path.write_text(
