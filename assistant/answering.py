@@ -53,7 +53,8 @@ class Citation:
     source: Source
     page: int | None = None
     section: str | None = None
-    # Every sentence of the passage the answer quotes, in order; the first is the one above.
+    # Every sentence of the passage the answer quotes, in the passage's order; the first is the
+    # one above.
     spans: tuple[tuple[int, int], ...] = ()
     last_page: int | None = None
 
@@ -87,6 +88,7 @@ class Citation:
             "publisher": self.source.publisher,
             "licence": self.source.licence,
             "page": self.page,
+            "last_page": self.last_page or self.page,
             "section": self.section,
             "passage": self.passage,
             "sentence": self.sentence,
@@ -99,9 +101,11 @@ class Citation:
 def cite(
     number: int, chunk: Chunk, spans: Sequence[tuple[int, int]], sources: Mapping[str, Source]
 ) -> Citation:
-    """A citation of a passage's sentences, placed at the page or section where they are."""
-    page, section = chunk.place_at(min(spans)[0])
-    last_page = chunk.place_at(max(spans)[0])[0]
+    """A citation of a passage's sentences, placed at the page or section where they are.
+    Overlapping spans (a generated claim may rest on sentences 1 and 1-2) are merged."""
+    spans = _merged(spans)
+    page, section = chunk.place_at(spans[0][0])
+    last_page = chunk.place_at(spans[-1][0])[0]
     return Citation(
         number=number,
         chunk_id=chunk.chunk_id,
@@ -317,17 +321,29 @@ def _evidence(question: Question, hit: Hit) -> float:
     return strength
 
 
+def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in order of position, overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
 def _scoped(text: str, q: Question, sources: Mapping[str, Source]) -> str:
     """A refusal that speaks only for the documents searched, when the search was limited."""
     if not q.scope:
         return text
-    if len(q.scope) == 1:
-        source = sources.get(q.scope[0])
-        where = f"“{source.title if source and source.title else q.scope[0]}”"
+    scope = list(dict.fromkeys(q.scope))
+    if len(scope) == 1:
+        source = sources.get(scope[0])
+        where = f"“{source.title if source and source.title else scope[0]}”"
         searched = f"Only {where} was searched."
     else:
-        searched = f"Only {len(q.scope)} documents were searched."
-    doc = "document searched doesn't" if len(q.scope) == 1 else "documents searched don't"
+        searched = f"Only {len(scope)} documents were searched."
+    doc = "document searched doesn't" if len(scope) == 1 else "documents searched don't"
     return text.replace("The documents don't say.", f"The {doc} say.") + " " + searched
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -150,8 +151,9 @@ class Assistant:
 
     def _check_documents(self, documents: Sequence[str] | None) -> list[str] | None:
         """The documents to search as a list (one name may be given alone), all known."""
-        if isinstance(documents, str):
-            documents = [documents]
+        # One name alone, a generator (read once, here), repeats: a plain list of names.
+        documents = [documents] if isinstance(documents, str) else list(documents or [])
+        documents = list(dict.fromkeys(documents))
         unknown = [d for d in documents or [] if d not in self.index.documents]
         if unknown:
             known = ", ".join(self.index.documents) or "(none)"
@@ -162,9 +164,9 @@ class Assistant:
     def _k(k: int | None, default: int) -> int:
         if k is None:
             return default
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise QuestionError(f"k must be a whole number of passages, at least 1; got {k!r}")
-        return k
+        return int(k)
 
 
 def fusion_settings(settings: Settings) -> FusionSettings:

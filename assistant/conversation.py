@@ -19,7 +19,7 @@ ANSWER = "answer"
 PASSAGES = "passages"
 
 _CONNECTOR = re.compile(
-    r"^(?:\s*(?:and|but|also|so|then|ok(?:ay)?|now|thanks|thank\s+you|great)\b[\s,.!]*)+", re.I
+    r"^(?:\s*(?:and|but|also|so|then|ok(?:ay)?|now|thanks|thank\s+you)\b[\s,.!]*)+", re.I
 )
 _WHAT_ABOUT = re.compile(r"^\s*(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.I)
 _WH = re.compile(
@@ -144,8 +144,12 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
     if wh and not body[wh.end() :].strip(" ?.!") and before:
         if _swappable(before, wh.group(1)):
             return Rewrite(question, _capitalise(wh.group(1)) + previous[before.end() :])
-        topic = subject or _question_body(previous)
-        return Rewrite(question, f"{_capitalise(wh.group(1))}? (about {topic})")
+        # Not its subject_of: in "Who will host the next forum?" that is a guess ("host the
+        # next"); the whole previous question is what "why?" asks about.
+        asked = _question_body(previous)
+        return Rewrite(
+            question, f"{_capitalise(wh.group(1))}? (about {asked[:1].lower()}{asked[1:]})"
+        )
 
     pronoun = _referring_pronoun(body)
     if pronoun and not _before_own_subject(body, pronoun):
@@ -190,32 +194,37 @@ def subject_of(question: str) -> str:
 
 
 def _before_own_subject(text: str, pronoun: re.Match[str]) -> bool:
-    """True when nothing the pronoun could stand for comes before it in the question: no name
-    and at most one term of its own ("and who leads it?", but not "Who leads the Task Force
-    and where did it meet?")."""
+    """True when nothing the pronoun could stand for comes before it in the question: no name,
+    and no earlier clause ("Which ministry leads it?", but not "Who leads the Task Force and
+    where did it meet?" nor "who chairs the experts group and when does it meet?")."""
     before = text[: pronoun.start()]
-    wh = _WH.match(before)
-    said = terms(before[wh.end() :] if wh else before)
-    names = [m for m in _NAME.finditer(before) if m.start() > 0]
-    return len(said) < _SAYS_ENOUGH and not names
+    if any(m.start() > 0 for m in _NAME.finditer(before)):
+        return False
+    clause = re.split(r"\s+and\s+(?=(?:how|what|when|where|which|who|why)\b)", before, flags=re.I)
+    return len(clause) == 1 or len(terms(clause[0])) < _SAYS_ENOUGH
 
 
 def _swappable(previous_wh: re.Match[str], wh: str) -> bool:
-    """Whether the previous question keeps its grammar with another question word in front:
-    "When was the forum held?" gives "Where was the forum held?", but "Who will host it?"
-    asks about its subject, and "Why will host it?" is no question."""
-    old = previous_wh.group(1).lower().split()[0]
+    """Whether the previous question keeps its grammar and subject with another question word
+    in front: "When was the forum held?" gives "Where was the forum held?", but "Who will host
+    it?" and "How many speakers were there?" ask about their subject ("Why will host it?",
+    "Where were there?" are no questions)."""
+    old_phrase = previous_wh.group(1).lower().split()
     new = wh.lower().split()[0]
+    if len(old_phrase) > 1:  # "how many speakers", "which country": the subject goes with it
+        return False
+    old = old_phrase[0]
     if old == new or old not in {"who", "what", "which"}:
         return True
-    following = previous_wh.string[previous_wh.end() :].split()[:2]
+    following = previous_wh.string[previous_wh.end() :].split()[:1]
     # "What did Korea agree?": an auxiliary, then the subject. "Who will host": no subject.
     return bool(following) and following[0].lower() in _AFTER_PRONOUN and old != "who"
 
 
 def _possessive(subject: str) -> str:
     """ "its" for "the objectives of the Partnership" is the Partnership's, not the objectives'."""
-    of = re.match(r"^(?:the|a|an)\s+\w+(?:\s+\w+)?\s+of\s+(.+)$", subject)
+    # Only a common noun's "of" ("the objectives of"): "the Ministry of Health" is one name.
+    of = re.match(r"^(?:the|a|an)\s+[a-z]\w*(?:\s+[a-z]\w*)?\s+of\s+(.+)$", subject)
     owner = of.group(1) if of else subject
     return f"{owner}'" if owner.endswith("s") and not owner.endswith("ss") else f"{owner}'s"
 

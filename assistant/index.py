@@ -315,7 +315,11 @@ def sync_index(
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexStateError(f"the index folder {index_dir} is a file; choose a folder")
     corpus = load_corpus(corpus_dir, max_document_bytes)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a parent that is a file, no permission, a read-only disk
+        reason = exc.strerror or type(exc).__name__
+        raise IndexStateError(f"cannot create the index folder {index_dir}: {reason}") from None
     with _build_lock(index_dir):
         report = SyncReport(problems=[p.reason for p in corpus.problems], warnings=corpus.warnings)
         previous: Index | None = None

@@ -243,7 +243,8 @@ def _looks_like_heading(para: str) -> bool:
     line = para.strip()
     if "\n" in line or not line or len(line) > 120 or len(line.split()) > 16:
         return False
-    if line[-1] in ".,;:!" or line.startswith(("-", "*", "•", "○", "□", "◈")):
+    # 'He called it "a matter of equity."' ends a sentence inside its closing quote.
+    if line.rstrip("\"'”’)]»")[-1:] in ".,;:!" or line.startswith(("-", "*", "•", "○", "□", "◈")):
         return False
     if _DEFINITION.match(line):
         return False
@@ -277,6 +278,7 @@ def read_html(data: bytes, name: str) -> RawDocument:
     title = title_tag.get_text(" ", strip=True) if title_tag else None
     root = soup.body or soup
     blocks: list[Block] = []
+    h1s: list[str] = []
     loose: list[str] = []  # text sitting directly in a <div>, <section>, ... between blocks
 
     def flush() -> None:
@@ -295,7 +297,7 @@ def read_html(data: bytes, name: str) -> RawDocument:
             is_heading = node.name in {"h1", "h2", "h3", "h4", "h5", "h6"}
             blocks.append(Block("- " + text if node.name == "li" else text, heading=is_heading))
             if node.name == "h1":
-                title = _page_title(title, text)
+                h1s.append(text)
         elif (
             isinstance(node, NavigableString)
             and not isinstance(node, Comment | Doctype)
@@ -307,7 +309,7 @@ def read_html(data: bytes, name: str) -> RawDocument:
                 flush()
             loose.append(node.strip())
     flush()
-    return RawDocument(blocks, title or None)
+    return RawDocument(blocks, _page_title(title, h1s) or None)
 
 
 # ---------------------------------------------------------------- PDF
@@ -346,18 +348,23 @@ def read_pdf(data: bytes, name: str) -> RawDocument:
     lengths = sorted(len(ln) for lines in kept_pages for ln in lines)
     typical = lengths[len(lengths) * 3 // 4] if lengths else 0
     blocks: list[Block] = []
+    last = ""  # the line before a page's first: a sentence may run on from the page before
     for number, lines in enumerate(kept_pages, start=1):
-        blocks.extend(_pdf_blocks(lines, number, typical))
+        blocks.extend(_pdf_blocks(lines, number, typical, last))
+        last = lines[-1] if lines else last
     return RawDocument(blocks, str(meta_title).strip() if meta_title else None)
 
 
-def _pdf_blocks(lines: list[str], page: int, typical: int) -> list[Block]:
+def _pdf_blocks(lines: list[str], page: int, typical: int, last: str = "") -> list[Block]:
     """A page's lines as paragraphs, with its heading lines as headings of their own."""
     blocks: list[Block] = []
     body: list[str] = []
+    before = last
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else ""
-        if _pdf_heading(line, body[-1] if body else "", following, typical):
+        heading = _pdf_heading(line, before, following, typical)
+        before = line
+        if heading:
             if body:
                 blocks.append(Block(_join_pdf_lines(body), page=page))
                 body = []
@@ -379,7 +386,7 @@ def _pdf_heading(line: str, before: str, after: str, typical: int) -> bool:
     return (
         short(line)
         and len(line.split()) <= HEADING_WORDS
-        and (not before or before[-1] in ".!?:")
+        and (not before or before.rstrip("\"'”’)]»")[-1:] in ".!?:")
         and bool(after)
         and (after[0].isupper() or after[0].isdigit())
         and not short(after)
@@ -409,13 +416,15 @@ def _join_pdf_lines(lines: list[str]) -> str:
 _TITLE_PARTS = re.compile(r"\s+(?:[|–—·:]|::|-)\s+")
 
 
-def _page_title(title: str | None, h1: str) -> str:
-    """The page's title without the site's name: "Kenya opens insulin plant | Health News"
-    is "Kenya opens insulin plant" when that is the page's main heading."""
+def _page_title(title: str | None, h1s: list[str]) -> str | None:
+    """The page's title without the site's name: "Kenya opens insulin plant | Health News" is
+    "Kenya opens insulin plant" when that is one of the page's main headings (the longest such
+    part: a logo's "Health News" may be a main heading too). No <title>: the first one."""
     if not title:
-        return h1
+        return h1s[0] if h1s else None
     parts = _TITLE_PARTS.split(title)
-    return h1 if len(parts) > 1 and h1 in parts else title
+    named = [p for p in parts if p in h1s] if len(parts) > 1 else []
+    return max(named, key=len) if named else title
 
 
 # ---------------------------------------------------------------- Word

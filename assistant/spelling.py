@@ -4,6 +4,7 @@ nearest English word ("sreves" as "serves")."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from functools import lru_cache
@@ -30,6 +31,25 @@ _CHAT = {
     "hows": "how is",
     "hw": "how",
 }
+# The commonest function words of the languages delegates may ask in, that English lacks.
+_FOREIGN_FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        # French
+        "le la les des du de et est une un pour dans sur qui que quel quelle quels quelles au "
+        "aux avec ce cette sont pas où quand comment pourquoi combien "
+        # Spanish
+        "el los las del es una para con por qué cuál cuáles quién quiénes cómo dónde cuándo "
+        "su sus está están "
+        # German
+        "der die das und ist ein eine wer wie welche welcher welches für mit den dem nicht wann "
+        "wo warum "
+        # Portuguese
+        "os da do em um uma qual quais quem como onde quando não são "
+        # Italian
+        "il della che per gli chi dove perché sono",
+    )
+)
 _LATIN = 0x24F  # last code point of the Latin scripts (accented letters included)
 _REMEMBERED = 10_000  # words looked up, kept for the next question
 
@@ -108,15 +128,15 @@ class Speller:
         return found
 
     def foreign(self, text: str) -> bool:
-        """True for a question in another language: not one English function word, and two
-        words or more that neither English nor the corpus knows ("Qui dirige le groupe de
-        travail ?"). A string of names and keywords ("Kenya Uganda vaccine plants") is not."""
+        """True for a question in another language: not one English function word, and two of
+        another language's ("Qui dirige le groupe de travail ?"), or another script. Keywords,
+        names and typos ("vacine hubb Korea", "Africa CDC PAVM") are English."""
         words = [w.lower() for w in LETTERS.findall(text) if len(w) > 1]
         if any(is_stopword(w) for w in words):
             return False
-        unknown = [w for w in words if w not in self._corpus.counts and w not in _english().counts]
-        # Chinese or Japanese run a sentence together: one "word" in another script is enough.
-        return len(unknown) >= 2 or any(ord(c) > _LATIN for w in unknown for c in w)
+        if any(ord(c) > _LATIN for w in words for c in w):
+            return True
+        return sum(w in _FOREIGN_FUNCTION_WORDS for w in words) >= 2
 
     def correct(self, text: str) -> tuple[str, dict[str, str]]:
         """The text with its misspelt words replaced, and the fixes (none in a question in

@@ -85,3 +85,13 @@ def test_k_must_be_a_positive_whole_number(assistant: Assistant, k):
     for call in (lambda: assistant.search("forum", k), lambda: assistant.as_retriever(k)):
         with pytest.raises(QuestionError, match="k must be a whole number of passages"):
             call()
+
+
+def test_documents_may_come_as_any_iterable_and_repeat(assistant: Assistant):
+    import numpy as np
+
+    doc = next(iter(assistant.index.documents))
+    hits = assistant.search("vaccine production", np.int64(3), (d for d in [doc]))
+    assert hits and {h.chunk.doc_id for h in hits} == {doc}
+    refusal = assistant.ask("What is the annual budget of the Secretariat?", [doc, doc])
+    assert "Only 2 documents" not in refusal.text

@@ -135,3 +135,14 @@ def test_output_cut_short_by_the_reader_is_not_an_error(assistant):
     err = search.stderr.read().decode() if search.stderr else ""
     assert search.wait(timeout=120) == 0, err
     assert "Traceback" not in err
+
+
+def test_an_index_folder_inside_a_file_is_one_line(
+    tmp_path, corpus_copy, embedder, monkeypatch, capsys
+):
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    index = tmp_path / "afile" / "index"
+    args = ("index", "--corpus", str(corpus_copy), "--index", str(index))
+    code, _, err = _cli(embedder, monkeypatch, capsys, *args)
+    assert code == 1 and err.startswith(f"error: cannot create the index folder {index}: ")
+    assert err.endswith("\n") and err.count("\n") == 1

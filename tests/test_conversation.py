@@ -86,7 +86,7 @@ def test_new_questions_are_left_alone(question: str) -> None:
         (
             "Who will host the next World Local Production Forum?",
             "why?",
-            "Why? (about the next World Local Production Forum)",
+            "Why? (about who will host the next World Local Production Forum)",
         ),
         ("What did Korea agree with the US?", "and when?", "When did Korea agree with the US?"),
         (
@@ -98,6 +98,26 @@ def test_new_questions_are_left_alone(question: str) -> None:
             TASK_FORCE,
             "Thanks! And who leads it?",
             "Who leads the Global Vaccine Production Hub Task Force?",
+        ),
+        # Words before the pronoun are not a subject of their own.
+        (TASK_FORCE, "Which ministry leads it?", "Which ministry leads the " + TASK_FORCE[12:]),
+        (
+            TASK_FORCE,
+            "When did the government announce it?",
+            "When did the government announce the " + TASK_FORCE[12:],
+        ),
+        (TASK_FORCE, "who chairs the experts group and when does it meet?", None),
+        # "the Ministry of Health and Welfare" is one name; "Great Lakes" no "great, ...".
+        (
+            "What is the Ministry of Health and Welfare?",
+            "What is its budget?",
+            "What is the Ministry of Health and Welfare's budget?",
+        ),
+        ("What is the WLPF?", "Great Lakes region?", None),
+        (
+            "How many speakers were there?",
+            "where?",
+            "Where? (about how many speakers were there)",
         ),
     ],
 )

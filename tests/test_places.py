@@ -10,6 +10,7 @@ import pytest
 from fpdf import FPDF
 
 from assistant import Assistant
+from assistant.answering import cite
 from assistant.chunking import ChunkingSettings, split
 from assistant.documents import load_document
 
@@ -96,3 +97,14 @@ def test_every_quoted_sentence_of_a_passage_is_in_its_citation(assistant: Assist
         assert any(said in sentence for sentence in cited[int(number)]), text
     for c in answer.citations:
         assert len(c.to_dict()["sentence_spans"]) == len(c.sentences)
+
+
+def test_overlapping_spans_are_merged_and_placed(tmp_path: Path, embedder):
+    # A generated claim may rest on sentences 1 and 1-2: quoted once, marked once.
+    settings = ChunkingSettings(224, 32, embedder.max_tokens)
+    (chunk,) = split(load_document(_pdf(tmp_path / "g.pdf"), "g.pdf"), embedder, settings)
+    s1, s2, s3 = chunk.sentences[:3]
+    c = cite(1, chunk, [s3, (s1[0], s2[1]), s1], {})
+    assert c.sentence_spans == ((s1[0], s2[1]), s3)
+    assert c.location == "pp. 1–3" and c.to_dict()["last_page"] == 3
+    assert c.sentence == chunk.text[s1[0] : s2[1]] and c.page == 1

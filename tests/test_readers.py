@@ -134,6 +134,23 @@ def test_pdf_heading_lines_become_headings_not_part_of_a_sentence(tmp_path: Path
     assert "Ghana" in doc.text and doc.section_at(doc.text.index("Kenya")) == "Financing"
 
 
+def test_pdf_sentences_ending_in_a_quote_or_running_on_are_not_headings(tmp_path: Path) -> None:
+    first = (
+        "The Director-General opened the forum with a long speech on access to medicines in "
+        "every region of the world. He spoke about equity and the need for local production. "
+        "He went on to describe the work of the regulators, noted in Annex 2 (Regulatory Reliance"
+    )
+    second = (
+        "in Annex 2.)\nThe next speaker described the pooled procurement mechanism used by the "
+        'African Union for several years now.\nHe called it "a matter of equity."\nThe '
+        "closing session adopted the recommendations of the forum."
+    )
+    path = _write_plain_pdf(tmp_path / "speech.pdf", [first, second])
+    doc = load_document(path, "speech.pdf")
+    assert doc.sections == ()
+    assert "He called it" in doc.text
+
+
 def test_pdf_blank_page_still_counts(tmp_path: Path) -> None:
     bodies = [PAGE_BODIES[0], "", PAGE_BODIES[2], PAGE_BODIES[3]]
     path = _write_pdf(tmp_path / "gap.pdf", bodies)
@@ -337,6 +354,12 @@ def test_html_title_falls_back_to_h1(tmp_path: Path) -> None:
             "Kenya opens insulin plant | Health News",
             "Breaking",
             "Kenya opens insulin plant | Health News",
+        ),
+        # A logo's h1 before the article's: the longer part that is a main heading.
+        (
+            "Kenya opens insulin plant | Health News",
+            "Health News</h1><h1>Kenya opens insulin plant",
+            "Kenya opens insulin plant",
         ),
     ],
 )

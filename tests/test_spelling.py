@@ -112,6 +112,9 @@ def test_find_passages_mode_says_how_a_typo_was_read(assistant):
         ("Кто руководит рабочей группой?", True),
         ("谁领导疫苗中心工作组？", True),
         ("Kenya Uganda vaccine plants", False),  # names and keywords, no function word
+        ("vacine hubb Korea", False),  # keywords with typos: corrected, not foreign
+        ("Africa CDC PAVM", False),
+        ("Jeong Eun-kyeong KDCA", False),
         ("Wen was the frist forum", False),
         ("whats GMP", False),
     ],
@@ -127,3 +130,8 @@ def test_question_words_typed_in_a_hurry_are_read_as_meant(assistant):
     answer = assistant.ask("Wen was the frist forum")
     assert answer.read_as == (("Wen", "When"), ("frist", "first"))
     assert not answer.refused and "21-25 June 2021" in answer.text
+
+
+def test_keywords_with_typos_are_still_corrected(assistant):
+    answer = assistant.ask("vacine hubb Korea")
+    assert dict(answer.read_as) == {"vacine": "vaccine", "hubb": "hub"}
