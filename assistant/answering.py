@@ -74,6 +74,11 @@ class Citation:
         return [self.passage[a:b] for a, b in self.sentence_spans]
 
     @property
+    def quotes(self) -> list[str]:
+        """The supporting sentences as quoted to readers: without list marks ("○ ", "* ")."""
+        return [_BULLET.sub("", s).strip() for s in self.sentences]
+
+    @property
     def location(self) -> str:
         """Where the quoted sentences are: page(s) or section ("p. 3", "§ Introduction")."""
         return place_label(self.page, self.section, self.last_page)

@@ -221,7 +221,8 @@ def build_app(
             previous = turns[-1].standalone if turns else None
             rewrite = standalone_question(message, previous)
             if rewrite.courtesy:
-                yield "", [*render(turns), _notice(COURTESY_REPLY)], turns
+                said = _user(Turn(message.strip(), message.strip()))
+                yield "", [*render(turns), said, _notice(COURTESY_REPLY)], turns
                 return
             if rewrite.unresolved:
                 raise AssistantError(

@@ -232,8 +232,8 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"[{c.number}] {c.source.title}" + (f" — {meta}" if meta else ""))
         if c.source.licence and c.source.licence.lower() not in {"not stated", ""}:
             lines.append(f"    Licence: {c.source.licence}")
-        for sentence in c.sentences:
-            lines.append(textwrap.indent(textwrap.fill(f"“{sentence}”", 92), "    "))
+        for quote in c.quotes:
+            lines.append(textwrap.indent(textwrap.fill(f"“{quote}”", 92), "    "))
     return "\n".join(lines)
 
 

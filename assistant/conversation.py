@@ -56,13 +56,25 @@ _DO_AUX = frozenset(re.findall(r"\w+", "do does did will would can could should"
 _TRAILING_VERB = re.compile(r"\s+\w+(?:\s+(?:to|for|on|in|with|about|from|of|by))?$")
 _ABOUT = re.compile(r"\s*\(about (.+)\)\s*$")
 _SAYS_ENOUGH = 2  # terms before a pronoun that give it something to stand for
+_SAYS_PLENTY = 3  # terms of its own that make a question standalone, "and" or not
+_SINGULAR = {"it", "its", "this", "that"}
+# A name or abbreviation of the question's own ("GMP", "the Experts Group").
+_OWN_NAME = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
+# "going back to the Korean task force, when was it launched", "the implementation unit, who
+# leads it?", "back to the forum - how many speakers were there?"
+_TOPIC_FIRST = re.compile(
+    r"^(?:(?:going\s+back\s+to|back\s+to|returning\s+to|regarding|as\s+for|on)\s+)?"
+    r"(?P<topic>(?:the|a|an)\s+[^,:;?]{2,80}?)\s*(?:,|:|;|\s[-–—])\s*"
+    r"(?P<ask>(?:how|what|when|where|which|who|why)\b.+)$",
+    re.I,
+)
 # A message made only of these thanks or acknowledges; it asks nothing.
 _COURTESY = frozenset(
     re.findall(
         r"[a-z]+",
         "ok okay thanks thank you thx ta great cool perfect good fine got it alright right yes no "
         "sure noted nice excellent wonderful brilliant bye goodbye hello hi hey much very so many "
-        "that's helpful understood",
+        "that's helpful understood merci beaucoup gracias danke obrigado obrigada grazie",
     )
 )
 
@@ -129,12 +141,25 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
         new_subject = about.group(1)
         if subject and subject in previous:
             return Rewrite(question, previous.replace(subject, new_subject, 1))
-        return Rewrite(question, f"{_question_body(previous)} (about {new_subject})")
+        # No subject to swap: asking the previous question again would repeat its answer.
+        return Rewrite(question, text)
 
     connector = _CONNECTOR.match(text)
     body = text[connector.end() :] if connector else text
     if not body:
         return Rewrite(question, text)
+    topic = _TOPIC_FIRST.match(body)
+    if topic:
+        # "going back to the Korean task force, when was it launched": the topic is said first.
+        ask, named = topic.group("ask"), topic.group("topic")
+        pronoun = _referring_pronoun(ask)
+        if not pronoun:
+            return Rewrite(question, f"{_as_question(ask)} (about {named})")
+        word = pronoun.group(1)
+        replacement = _possessive(named) if word.lower() in _POSSESSIVE else named
+        return Rewrite(
+            question, _as_question(ask[: pronoun.start()] + replacement + ask[pronoun.end() :])
+        )
     wh = _WH.match(body)
     own_terms = terms(body[wh.end() :] if wh else body)
 
@@ -146,10 +171,7 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
             return Rewrite(question, _capitalise(wh.group(1)) + previous[before.end() :])
         # Not its subject_of: in "Who will host the next forum?" that is a guess ("host the
         # next"); the whole previous question is what "why?" asks about.
-        asked = _question_body(previous)
-        return Rewrite(
-            question, f"{_capitalise(wh.group(1))}? (about {asked[:1].lower()}{asked[1:]})"
-        )
+        return Rewrite(question, f"{_capitalise(wh.group(1))}? (about {_asked(previous)})")
 
     pronoun = _referring_pronoun(body)
     if pronoun and not _before_own_subject(body, pronoun):
@@ -157,13 +179,22 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
         return Rewrite(question, text)
     if pronoun and subject:
         word = pronoun.group(1)
+        if word.lower() in _SINGULAR:
+            subject = _owner(subject)
         replacement = _possessive(subject) if word.lower() in _POSSESSIVE else subject
         rewritten = body[: pronoun.start()] + replacement + body[pronoun.end() :]
-        return Rewrite(question, _capitalise(rewritten))
-    if connector or pronoun or _DEMONSTRATIVE.search(body) or len(own_terms) <= 1:
-        context = subject or _question_body(previous)
+        return Rewrite(question, _as_question(rewritten))
+    # A question with a name or abbreviation of its own ("what is GMP"), or that says enough
+    # ("and who will host the next forum?"), changes the topic: no context is added.
+    says_enough = len(own_terms) >= _SAYS_PLENTY or _OWN_NAME.search(body[1:])
+    if (
+        pronoun
+        or _DEMONSTRATIVE.search(body)
+        or (not says_enough and (connector or len(own_terms) <= 1))
+    ):
+        context = subject or _asked(previous)
         if context and not set(terms(context)) <= set(own_terms):
-            return Rewrite(question, f"{_capitalise(body).rstrip()} (about {context})")
+            return Rewrite(question, f"{_as_question(body)} (about {context})")
     return Rewrite(question, text)
 
 
@@ -184,7 +215,8 @@ def subject_of(question: str) -> str:
     if names:
         return max(names, key=len)
     rest = _AUX_REST.match(question)
-    if not rest:
+    # "Who will host the next forum?" asks for its subject: what follows is no subject.
+    if not rest or question.lstrip().lower().startswith("who"):
         return ""
     subject = rest.group(2)
     if rest.group("aux").lower() in _DO_AUX:
@@ -221,6 +253,24 @@ def _swappable(previous_wh: re.Match[str], wh: str) -> bool:
     return bool(following) and following[0].lower() in _AFTER_PRONOUN and old != "who"
 
 
+def _owner(subject: str) -> str:
+    """What "it" stands for after a question about a thing's parts: "the Task Force's members"
+    and "the members of the Task Force" are the Task Force ("why was it created?")."""
+    owned = re.match(r"^(.+?)[’']s\s+[a-z][\w-]*s$", subject)
+    if owned:
+        return owned.group(1)
+    of = re.match(r"^(?:the\s+)?[a-z][\w-]*s\s+of\s+(.+)$", subject)
+    return of.group(1) if of else subject
+
+
+def _as_question(text: str) -> str:
+    """Capitalised, and ending as a question when it opens like one."""
+    text = _capitalise(text.strip())
+    if _WH.match(text) and not text.endswith(("?", ".", "!")):
+        text += "?"
+    return text
+
+
 def _possessive(subject: str) -> str:
     """ "its" for "the objectives of the Partnership" is the Partnership's, not the objectives'."""
     # Only a common noun's "of" ("the objectives of"): "the Ministry of Health" is one name.
@@ -241,6 +291,12 @@ def _referring_pronoun(text: str) -> re.Match[str] | None:
                 continue  # "the body that leads": a relative pronoun
         return match
     return None
+
+
+def _asked(question: str) -> str:
+    """The previous question as the context of this one: "(about who will host the forum)"."""
+    body = _question_body(question)
+    return body[:1].lower() + body[1:] if _WH.match(body) else body
 
 
 def _question_body(question: str) -> str:

@@ -39,7 +39,7 @@ def answer_text(turn: Turn) -> str:
     lines += ["", "Sources:"]
     for c in answer.citations:
         lines.append(f"[{c.number}] {citation_label(c)}")
-        lines += [f"    “{sentence.strip()}”" for sentence in c.sentences]
+        lines += [f"    “{quote}”" for quote in c.quotes]
     return "\n".join(lines)
 
 
@@ -71,8 +71,8 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") ->
         if turn.mode == PASSAGES:
             out += ["Passages found:", ""]
             for i, hit in enumerate(turn.hits, start=1):
-                where = f" ({hit.chunk.location})" if hit.chunk.location else ""
-                out.append(f"{i}. **{_md(hit.chunk.title)}**{_md(where)}")
+                where = f" ({_md(hit.chunk.location)})" if hit.chunk.location else ""
+                out.append(f"{i}. **{_md(hit.chunk.title)}**{where}")
                 out += [_quote(hit.chunk.text), ""]
             continue
         answer = turn.answer
@@ -91,7 +91,7 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") ->
         for c in answer.citations:
             documents.setdefault(c.doc_id, c.source)
             out.append(f"- [{c.number}] {_md(citation_label(c))}")
-            out += [_quote(sentence.strip(), "  > ") for sentence in c.sentences]
+            out += [_quote(quote, "  > ") for quote in c.quotes]
         out.append("")
     if documents:
         out += ["## References", ""]

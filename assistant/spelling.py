@@ -30,6 +30,12 @@ _CHAT = {
     "whos": "who is",
     "hows": "how is",
     "hw": "how",
+    "wich": "which",
+    "whcih": "which",
+    "waht": "what",
+    "whta": "what",
+    "wehn": "when",
+    "wehre": "where",
 }
 # The commonest function words of the languages delegates may ask in, that English lacks.
 _FOREIGN_FUNCTION_WORDS = frozenset(

@@ -92,7 +92,7 @@ def test_new_questions_are_left_alone(question: str) -> None:
         (
             "What are the objectives of the KORUS Global Vaccine Partnership?",
             "who is in its experts group",
-            "Who is in the KORUS Global Vaccine Partnership's experts group",
+            "Who is in the KORUS Global Vaccine Partnership's experts group?",
         ),
         (
             TASK_FORCE,
@@ -114,6 +114,33 @@ def test_new_questions_are_left_alone(question: str) -> None:
             "What is the Ministry of Health and Welfare's budget?",
         ),
         ("What is the WLPF?", "Great Lakes region?", None),
+        # A question with a name of its own, or saying enough, changes the topic.
+        ("Who leads the " + TASK_FORCE[12:], "what is GMP", None),
+        ("Who leads the " + TASK_FORCE[12:], "thanks! and who will host the next forum?", None),
+        # "it" after a question about a thing's members is the thing.
+        (
+            "Who are the Global Vaccine Production Hub Task Force's members?",
+            "why was it created?",
+            "Why was the Global Vaccine Production Hub Task Force created?",
+        ),
+        # No subject to swap: "what about X?" asks about X, not the previous question again.
+        ("Who will host the next forum?", "what about the regulatory systems session?", None),
+        # The topic said first.
+        (
+            "What is GMP?",
+            "going back to the Korean task force, when was it launched",
+            "When was the Korean task force launched?",
+        ),
+        (
+            "What is GMP?",
+            "back to the forum - how many speakers were there?",
+            "How many speakers were there? (about the forum)",
+        ),
+        (
+            TASK_FORCE,
+            "and the implementation unit, who leads it?",
+            "Who leads the implementation unit?",
+        ),
         (
             "How many speakers were there?",
             "where?",
@@ -128,6 +155,7 @@ def test_whole_questions_and_question_words_alone(previous, question, standalone
 def test_thanks_and_a_pronoun_with_nothing_before() -> None:
     assert standalone_question("ok, thanks!", TASK_FORCE).courtesy
     assert standalone_question("Great, thank you", None).courtesy
+    assert standalone_question("merci beaucoup", TASK_FORCE).courtesy
     assert not standalone_question("Thanks, who leads it?", TASK_FORCE).courtesy
     assert standalone_question("and who leads it?", None).unresolved == "it"
     assert standalone_question("Who leads the Task Force?", None).unresolved is None

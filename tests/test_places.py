@@ -97,6 +97,8 @@ def test_every_quoted_sentence_of_a_passage_is_in_its_citation(assistant: Assist
         assert any(said in sentence for sentence in cited[int(number)]), text
     for c in answer.citations:
         assert len(c.to_dict()["sentence_spans"]) == len(c.sentences)
+        # Quoted to readers without the source's list marks ("□ Recognizing ...").
+        assert all(q and q[0] not in "□○*-•" for q in c.quotes)
 
 
 def test_overlapping_spans_are_merged_and_placed(tmp_path: Path, embedder):

@@ -124,6 +124,9 @@ def test_a_question_in_another_language_is_told_apart(assistant, text, foreign):
 
 
 def test_question_words_typed_in_a_hurry_are_read_as_meant(assistant):
+    assert assistant.ask("wich ministry leads the vaccine hub task force?").read_as == (
+        ("wich", "which"),
+    )
     answer = assistant.ask("whats GMP")
     assert answer.read_as == (("whats", "what is"),)
     assert not answer.refused and "good manufacturing practice" in answer.text
