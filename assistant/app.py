@@ -101,13 +101,6 @@ JS = (
     }
     asked = questions.length;
   }).observe(document.body, {childList: true, subtree: true});
-  // The conversation lives in this page only: ask before a reload or a closed tab loses it.
-  window.addEventListener('beforeunload', (event) => {
-    if (document.querySelector('#chat .question')) {
-      event.preventDefault();
-      event.returnValue = true;  // older browsers ask only when this is truthy
-    }
-  });
   const flash = (el) => {
     el.classList.remove('flash');
     void el.offsetWidth;

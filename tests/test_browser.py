@@ -177,18 +177,6 @@ def test_feedback_with_comment_is_saved_as_json_lines(page: Any, app_server: Ser
         json.loads(line)
 
 
-def test_leaving_the_page_asks_before_the_conversation_is_lost(
-    page: Any, app_server: Server
-) -> None:
-    # The browser asks "Leave site?" when the page's beforeunload is cancelled (headless
-    # Chromium shows no dialog, so the event is sent the way the browser sends it).
-    leaving = "() => !window.dispatchEvent(new Event('beforeunload', {cancelable: true}))"
-    open_app(page, app_server)
-    assert page.evaluate(leaving) is False  # nothing to lose yet
-    ask(page, FORUM)
-    assert page.evaluate(leaving) is True
-
-
 def test_copy_and_download_carry_the_sources(page: Any, app_server: Server) -> None:
     open_app(page, app_server)
     ask(page, FORUM)
