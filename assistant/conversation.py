@@ -155,11 +155,7 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
         pronoun = _referring_pronoun(ask)
         if not pronoun:
             return Rewrite(question, f"{_as_question(ask)} (about {named})")
-        word = pronoun.group(1)
-        replacement = _possessive(named) if word.lower() in _POSSESSIVE else named
-        return Rewrite(
-            question, _as_question(ask[: pronoun.start()] + replacement + ask[pronoun.end() :])
-        )
+        return Rewrite(question, _as_question(_put_for(ask, pronoun, named)))
     wh = _WH.match(body)
     own_terms = terms(body[wh.end() :] if wh else body)
 
@@ -178,12 +174,9 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
         # "Who leads the Task Force and where did it first meet?": "it" is the Task Force.
         return Rewrite(question, text)
     if pronoun and subject:
-        word = pronoun.group(1)
-        if word.lower() in _SINGULAR:
+        if pronoun.group(1).lower() in _SINGULAR:
             subject = _owner(subject)
-        replacement = _possessive(subject) if word.lower() in _POSSESSIVE else subject
-        rewritten = body[: pronoun.start()] + replacement + body[pronoun.end() :]
-        return Rewrite(question, _as_question(rewritten))
+        return Rewrite(question, _as_question(_put_for(body, pronoun, subject)))
     # A question with a name or abbreviation of its own ("what is GMP"), or that says enough
     # ("and who will host the next forum?"), changes the topic: no context is added.
     says_enough = len(own_terms) >= _SAYS_PLENTY or _OWN_NAME.search(body[1:])
@@ -251,6 +244,12 @@ def _swappable(previous_wh: re.Match[str], wh: str) -> bool:
     following = previous_wh.string[previous_wh.end() :].split()[:1]
     # "What did Korea agree?": an auxiliary, then the subject. "Who will host": no subject.
     return bool(following) and following[0].lower() in _AFTER_PRONOUN and old != "who"
+
+
+def _put_for(text: str, pronoun: re.Match[str], subject: str) -> str:
+    """The text with the subject in the pronoun's place ("its" becomes "the X's")."""
+    said = _possessive(subject) if pronoun.group(1).lower() in _POSSESSIVE else subject
+    return text[: pronoun.start()] + said + text[pronoun.end() :]
 
 
 def _owner(subject: str) -> str:
