@@ -24,7 +24,14 @@ import gradio as gr
 
 from assistant.answering import Answer, Citation
 from assistant.api import Assistant
-from assistant.conversation import ANSWER, PASSAGES, Turn, standalone_question
+from assistant.conversation import (
+    ANSWER,
+    PASSAGES,
+    Rewrite,
+    Turn,
+    standalone_question,
+    supply_subject,
+)
 from assistant.errors import AssistantError
 from assistant.export import answer_text, conversation_markdown
 from assistant.feedback import Feedback, FeedbackLog
@@ -200,52 +207,61 @@ def build_app(
     export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
 
     def respond(
-        message: str, document: str, mode: str, turns: list[Turn]
-    ) -> Iterator[tuple[str, list[dict[str, Any]], list[Turn]]]:
+        message: str, document: str, mode: str, turns: list[Turn], awaiting: str | None = None
+    ) -> Iterator[tuple[str, list[dict[str, Any]], list[Turn], str | None]]:
+        """The chat: each yield is (text left in the box, messages, turns, a question waiting
+        for its subject: "and who leads it?" on an empty page, until "the task force")."""
         # turns is this browser session's own gr.State: sessions never see each other's.
         turns = list(turns or [])
         try:
             documents = resolve_documents(assistant, document)
             if not (message or "").strip():
                 if turns:  # a second click on Send after the box was emptied: nothing to do
-                    yield "", render(turns), turns
+                    yield "", render(turns), turns, awaiting
                     return
                 raise AssistantError("Please type a question.")
             previous = turns[-1].standalone if turns else None
-            rewrite = standalone_question(message, previous)
+            completed = supply_subject(awaiting, message) if awaiting else None
+            rewrite = (
+                Rewrite(message, completed)
+                if completed
+                else (standalone_question(message, previous))
+            )
             if rewrite.courtesy:
                 said = _user(Turn(message.strip(), message.strip()))
-                yield "", [*render(turns), said, _notice(COURTESY_REPLY)], turns
+                yield "", [*render(turns), said, _notice(COURTESY_REPLY)], turns, None
                 return
             if rewrite.unresolved:
-                raise AssistantError(
-                    f"What does “{rewrite.unresolved}” refer to? Please ask the whole question, "
-                    "naming what you mean."
+                ask = (
+                    f"What does “{rewrite.unresolved}” refer to? Type it (“the task force”), "
+                    "or ask the whole question."
                 )
+                yield "", [*render(turns), _notice(f"⚠️ {ask}")], turns, message.strip()
+                return
             turn = Turn(message.strip(), rewrite.standalone, MODES.get(mode, ANSWER))
             if turn.mode == PASSAGES:
                 q, turn.hits = assistant.prepare(turn.standalone, documents, settings.top_k)
                 turn.read_as = q.corrections
-                yield "", render([*turns, turn]), [*turns, turn]
+                yield "", render([*turns, turn]), [*turns, turn], None
                 return
-            yield "", render(turns, pending=(turn, "")), turns
+            yield "", render(turns, pending=(turn, "")), turns, None
             text = ""
             for item in stream_answer(assistant, turn.standalone, documents):
                 if isinstance(item, Answer):
                     turn.answer = item
                 else:
                     text += item
-                    yield "", render(turns, pending=(turn, text)), turns
+                    yield "", render(turns, pending=(turn, text)), turns, None
         except AssistantError as exc:
             # Keep the text so it can be corrected; the notice is not part of the conversation.
-            yield message, [*render(turns), _notice(f"⚠️ {exc}")], turns
+            yield message, [*render(turns), _notice(f"⚠️ {exc}")], turns, None
             return
         except Exception:
             log.exception("Answering %r failed", message)
-            yield message, [*render(turns), _notice(UNEXPECTED_ERROR)], turns
+            yield message, [*render(turns), _notice(UNEXPECTED_ERROR)], turns, None
             return
         turns = [*turns, turn]
-        yield "", render(turns), turns
+        yield "", render(turns), turns, None
 
     def export(turns: list[Turn], request: gr.Request) -> Any:
         if not turns:
@@ -397,12 +413,13 @@ def build_app(
         )
         turns = gr.State([])
         pending = gr.State(None)
+        awaiting = gr.State(None)  # a question waiting for what its "it" means
 
         asked = gr.on(
             triggers=[question.submit, send.click],
             fn=respond,
-            inputs=[question, document, mode, turns],
-            outputs=[question, chatbot, turns],
+            inputs=[question, document, mode, turns, awaiting],
+            outputs=[question, chatbot, turns, awaiting],
             api_name="chat",
             concurrency_limit=limit,
             concurrency_id=CONCURRENCY_ID,  # shared with /ask and /search: one budget
@@ -411,8 +428,8 @@ def build_app(
         picked = chatbot.example_select(pick_example, None, [question], api_visibility="private")
         picked.then(
             respond,
-            [question, document, mode, turns],
-            [question, chatbot, turns],
+            [question, document, mode, turns, awaiting],
+            [question, chatbot, turns, awaiting],
             api_visibility="private",
             concurrency_limit=limit,
             concurrency_id=CONCURRENCY_ID,

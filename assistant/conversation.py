@@ -58,6 +58,10 @@ _ABOUT = re.compile(r"\s*\(about (.+)\)\s*$")
 _SAYS_ENOUGH = 2  # terms before a pronoun that give it something to stand for
 _SAYS_PLENTY = 3  # terms of its own that make a question standalone, "and" or not
 _SINGULAR = {"it", "its", "this", "that"}
+_NAME_WORDS = 10  # a reply naming what "it" is, not a sentence
+_AUX_FIRST = re.compile(
+    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)\b", re.I
+)
 # A name or abbreviation of the question's own ("GMP", "the Experts Group").
 _OWN_NAME = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
 # "going back to the Korean task force, when was it launched", "the implementation unit, who
@@ -189,6 +193,19 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
         if context and not set(terms(context)) <= set(own_terms):
             return Rewrite(question, f"{_as_question(body)} (about {context})")
     return Rewrite(question, text)
+
+
+def supply_subject(question: str, reply: str) -> str | None:
+    """The question whose "it" pointed to nothing, with the reply in its place ("and who leads
+    it?", "the task force": "Who leads the task force?"); None when the reply is a question or
+    a sentence of its own rather than a name for "it"."""
+    reply = " ".join(reply.split()).strip(" .!")
+    body = _CONNECTOR.sub("", " ".join(question.split()))
+    pronoun = _referring_pronoun(body)
+    asks = _WH.match(reply) or _AUX_FIRST.match(reply) or "?" in reply
+    if not pronoun or asks or not terms(reply) or len(reply.split()) > _NAME_WORDS:
+        return None
+    return _as_question(_put_for(body, pronoun, reply))
 
 
 def subject_of(question: str) -> str:

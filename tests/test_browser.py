@@ -107,10 +107,13 @@ def test_follow_up_is_rewritten_and_shown(page: Any, app_server: Server) -> None
     box.fill("and who leads it?")
     box.press("Enter")
     page.wait_for_selector("#chat .notice", timeout=TIMEOUT)
-    # No subject is guessed: the page asks for it and keeps the question to be completed.
+    # No subject is guessed: the page asks for it, and the reply completes the question.
     assert "What does “it” refer to?" in page.locator("#chat .notice").last.inner_text()
     assert page.locator("#chat .rewrite").count() == 0
-    assert box.input_value() == "and who leads it?"
+    ask(page, "the Global Vaccine Production Hub Task Force")
+    note = page.locator("#chat .rewrite").last.inner_text()
+    assert "Who leads the Global Vaccine Production Hub Task Force?" in note
+    assert "Minister" in page.locator("#chat .answer-text").last.inner_text()
 
 
 def test_a_typo_is_answered_and_the_reading_shown(page: Any, app_server: Server) -> None:

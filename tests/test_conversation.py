@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import standalone_question, subject_of
+from assistant.conversation import standalone_question, subject_of, supply_subject
 
 FORUM = "When was the first World Local Production Forum held?"
 TASK_FORCE = "What is the Global Vaccine Production Hub Task Force?"
@@ -175,3 +175,17 @@ def test_subject_of_a_question() -> None:
     assert subject_of(FORUM) == "the first World Local Production Forum"
     assert subject_of(REGIONAL) == "local and regional manufacturing"
     assert subject_of("Why?") == ""
+
+
+@pytest.mark.parametrize(
+    ("reply", "completed"),
+    [
+        ("the task force", "Who leads the task force?"),
+        ("The KORUS partnership.", "Who leads The KORUS partnership?"),
+        ("who leads the task force?", None),  # a question of its own
+        ("is it the task force", None),
+        ("", None),
+    ],
+)
+def test_a_reply_naming_it_completes_the_waiting_question(reply, completed) -> None:
+    assert supply_subject("and who leads it?", reply) == completed
