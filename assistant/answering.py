@@ -70,7 +70,7 @@ class Citation:
 
     @property
     def sentences(self) -> list[str]:
-        """All the supporting sentences, in the order the answer quotes them."""
+        """All the supporting sentences, in the passage's order."""
         return [self.passage[a:b] for a, b in self.sentence_spans]
 
     @property

@@ -152,13 +152,13 @@ class Assistant:
     def _check_documents(self, documents: Sequence[str] | None) -> list[str] | None:
         """The documents to search as a list (one name may be given alone), all known."""
         # One name alone, a generator (read once, here), repeats: a plain list of names.
-        documents = [documents] if isinstance(documents, str) else list(documents or [])
-        documents = list(dict.fromkeys(documents))
-        unknown = [d for d in documents or [] if d not in self.index.documents]
+        names = [documents] if isinstance(documents, str) else list(documents or [])
+        names = list(dict.fromkeys(names))
+        unknown = [d for d in names if d not in self.index.documents]
         if unknown:
             known = ", ".join(self.index.documents) or "(none)"
             raise QuestionError(f"Unknown document(s): {', '.join(unknown)}. Known: {known}")
-        return list(documents) if documents else None
+        return names or None
 
     @staticmethod
     def _k(k: int | None, default: int) -> int:

@@ -223,9 +223,7 @@ def build_app(
             previous = turns[-1].standalone if turns else None
             completed = supply_subject(awaiting, message) if awaiting else None
             rewrite = (
-                Rewrite(message, completed)
-                if completed
-                else (standalone_question(message, previous))
+                Rewrite(message, completed) if completed else standalone_question(message, previous)
             )
             if rewrite.courtesy:
                 said = _user(Turn(message.strip(), message.strip()))

@@ -12,13 +12,12 @@ _NUMBER_WORDS = (
     r"|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozens?"
 )
 _NUMBER = re.compile(rf"\b(\d[\d,.]*|{_NUMBER_WORDS})\b", re.IGNORECASE)
-_MONTHS = MONTHS
 _DATE = re.compile(
-    rf"\b((19|20)\d\d|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}|{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?"
+    rf"\b((19|20)\d\d|\d{{1,2}}(st|nd|rd|th)?\s+{MONTHS}|{MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?"
     rf"|\d{{4}}-\d\d-\d\d|(?i:(mon|tues|wednes|thurs|fri|satur|sun)day|today|yesterday))\b"
 )
 # Finer kinds of date, and places: "In which month ...?" is not answered by a year.
-_MONTH = re.compile(rf"\b{_MONTHS}\b")
+_MONTH = re.compile(rf"\b{MONTHS}\b")
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _WEEKDAY = re.compile(
     r"\b(?i:(mon|tues|wednes|thurs|fri|satur|sun)day)\b|\b(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b"

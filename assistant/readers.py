@@ -239,12 +239,17 @@ def _paragraphs(text: str) -> list[str]:
 _DEFINITION = re.compile(r"^[A-Z0-9&\-]{1,12}s?\s*:\s")
 
 
+def _last_mark(line: str) -> str:
+    """The line's last character before closing quotes and brackets: 'He called it "a matter
+    of equity."' ends a sentence inside its closing quote."""
+    return line.rstrip("\"'”’)]»")[-1:]
+
+
 def _looks_like_heading(para: str) -> bool:
     line = para.strip()
     if "\n" in line or not line or len(line) > 120 or len(line.split()) > 16:
         return False
-    # 'He called it "a matter of equity."' ends a sentence inside its closing quote.
-    if line.rstrip("\"'”’)]»")[-1:] in ".,;:!" or line.startswith(("-", "*", "•", "○", "□", "◈")):
+    if _last_mark(line) in ".,;:!" or line.startswith(("-", "*", "•", "○", "□", "◈")):
         return False
     if _DEFINITION.match(line):
         return False
@@ -386,7 +391,7 @@ def _pdf_heading(line: str, before: str, after: str, typical: int) -> bool:
     return (
         short(line)
         and len(line.split()) <= HEADING_WORDS
-        and (not before or before.rstrip("\"'”’)]»")[-1:] in ".!?:")
+        and (not before or _last_mark(before) in ".!?:")
         and bool(after)
         and (after[0].isupper() or after[0].isdigit())
         and not short(after)

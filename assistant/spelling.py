@@ -88,6 +88,11 @@ class _Vocabulary:
         return best[0] if best else None
 
 
+def _cased(typed: str, word: str) -> str:
+    """The word read for a typo, capitalised as the typo was ("Vacine": "Vaccine")."""
+    return word[0].upper() + word[1:] if typed[0].isupper() else word
+
+
 @lru_cache(maxsize=1)
 def _english() -> _Vocabulary:
     # pyspellchecker ships its English word frequencies inside the package: no download.
@@ -124,13 +129,13 @@ class Speller:
             typed = m.group(0)
             chat = _CHAT.get(typed.lower())
             if chat and typed.lower() not in self._corpus.counts and typed not in found:
-                found[typed] = chat[0].upper() + chat[1:] if typed[0].isupper() else chat
+                found[typed] = _cased(typed, chat)
                 continue
             if typed in found or not self._may_be_a_typo(typed):
                 continue
             nearest = self._lookup(typed.lower(), typed[0].isupper())
             if nearest:
-                found[typed] = nearest[0].upper() + nearest[1:] if typed[0].isupper() else nearest
+                found[typed] = _cased(typed, nearest)
         return found
 
     def foreign(self, text: str) -> bool:
