@@ -2,35 +2,55 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/pip install --quiet -c $(VENV)/constraints.txt
 
-.PHONY: run test lint index install clean
+.PHONY: run test test-fast lint index install llm clean
 
 # torch first, pinned: the CPU wheel lies on disk; an unpinned torch pulls a multi-GB CUDA build.
-# [llm]: llama-cpp-python compiles from source (about 10 min on 2 cores, once: pip caches the
-# wheel) so that CI runs the generated-answer tests; the constraint keeps torch pinned.
-$(STAMP): pyproject.toml
+# The constraint keeps it pinned for everything installed after it.
+$(VENV)/constraints.txt:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	echo 'torch==2.13.0' > $(VENV)/constraints.txt
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet -c $(VENV)/constraints.txt -e '.[dev,llm]'
-	touch $(STAMP)
 
-install: $(STAMP)
+# What the app needs: nothing compiles.
+$(VENV)/.installed-app: pyproject.toml $(VENV)/constraints.txt
+	$(PIP) -e .
+	touch $@
 
-run: $(STAMP)
+# The tests' tools, without the [llm] extra: enough for `make test-fast` and `make lint`.
+$(VENV)/.installed-dev: $(VENV)/.installed-app
+	$(PIP) -e '.[dev]'
+	touch $@
+
+# [llm]: llama-cpp-python compiles from source (about 10 min on 2 cores, once: pip caches the
+# wheel), so that `make test` (and CI) runs the generated-answer tests too.
+$(VENV)/.installed-llm: $(VENV)/.installed-dev
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) -e '.[dev,llm]'
+	touch $@
+
+install: $(VENV)/.installed-app
+
+llm: $(VENV)/.installed-llm
+
+run: $(VENV)/.installed-app
 	$(BIN)/assistant serve
 
-index: $(STAMP)
+index: $(VENV)/.installed-app
 	$(BIN)/assistant index
 
-test: $(STAMP)
+test: $(VENV)/.installed-llm
 	$(BIN)/pytest
 
-lint: $(STAMP)
-	$(BIN)/ruff check assistant tests evals bench
-	$(BIN)/ruff format --check assistant tests evals bench
+# The edit-test loop: everything but the slow tests (servers, browsers, crash and load runs).
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/pytest -m "not slow" -x -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/lint-imports
+	$(BIN)/ruff check assistant tests evals bench training
+	$(BIN)/ruff format --check assistant tests evals bench training
 	$(BIN)/mypy
 
 clean:

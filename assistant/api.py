@@ -8,19 +8,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.ann import ann_settings
-from assistant.answering import Answer, Answerer, ExtractiveAnswerer
-from assistant.chunking import ChunkingSettings
-from assistant.documents import Source
-from assistant.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.answer import registry
+from assistant.answer.extractive import Answer, Answerer
 from assistant.errors import QuestionError
-from assistant.index import Index, Progress, SyncReport, sync_index
-from assistant.questions import Question
-from assistant.retrieval import FusionSettings, Hit, Retriever
+from assistant.ingest.chunking import ChunkingSettings
+from assistant.ingest.documents import Source
+from assistant.language.questions import Question
+from assistant.retrieval.retriever import Hit, Retriever
 from assistant.settings import Settings, load_settings, settings_with
+from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.store.index import Index, Progress, SyncReport, sync_index
 
 if TYPE_CHECKING:
-    from assistant.langchain import AssistantRetriever
+    from assistant.retrieval.langchain import AssistantRetriever
 
 
 class Assistant:
@@ -38,8 +38,8 @@ class Assistant:
         self.embedder = embedder
         self.settings = settings
         self.report = report or SyncReport()
-        self.retriever = Retriever(index, embedder, fusion_settings(settings))
-        self.answerer: Answerer = answerer or _answerer(settings, embedder)
+        self.retriever = Retriever(index, embedder, settings.retrieval)
+        self.answerer: Answerer = answerer or registry.build(settings, embedder)
         self.sources = {
             doc_id: Source(**{k: meta.get(k, "") for k in Source.__dataclass_fields__})
             for doc_id, meta in index.documents.items()
@@ -72,14 +72,16 @@ class Assistant:
             settings = settings_with(
                 settings, index_dir=index_dir, corpus_dir=corpus_dir, **overrides
             )
+        if answerer is None:
+            registry.check(settings.answer.answerer)  # before minutes of indexing, not after
         embedder = embedder or SentenceTransformerEmbedder(
-            settings.embedding_model,
-            settings.embedding_device,
-            settings.embedding_batch_size,
-            backend=settings.embedding_backend,
+            settings.index.embedding_model,
+            settings.index.embedding_device,
+            settings.index.embedding_batch_size,
+            backend=settings.index.embedding_backend,
         )
         chunking = ChunkingSettings(
-            settings.chunk_tokens, settings.chunk_overlap_tokens, embedder.max_tokens
+            settings.index.chunk_tokens, settings.index.chunk_overlap_tokens, embedder.max_tokens
         )
         kwargs = {"progress": progress} if progress else {}
         index, report = sync_index(
@@ -88,8 +90,8 @@ class Assistant:
             embedder,
             chunking,
             rebuild=rebuild,
-            ann=ann_settings(settings),
-            max_document_bytes=settings.max_document_mb * 1024 * 1024,
+            ann=settings.index.ann,
+            max_document_bytes=settings.index.max_document_mb * 1024 * 1024,
             **kwargs,
         )
         return cls(index, embedder, settings, answerer, report)
@@ -100,7 +102,7 @@ class Assistant:
         """The k best passages for a question, optionally only from the named documents."""
         question = self._check(question)
         documents = self._check_documents(documents)
-        return self.retriever.search(question, self._k(k, self.settings.top_k), documents)
+        return self.retriever.search(question, self._k(k, self.settings.retrieval.top_k), documents)
 
     def ask(self, question: str, documents: Sequence[str] | None = None) -> Answer:
         """Answer a question with [n] citations, or refuse when the documents don't say."""
@@ -115,13 +117,15 @@ class Assistant:
         q = self.retriever.analyse(self._check(question))
         documents = self._check_documents(documents)
         q = replace(q, scope=tuple(documents) if documents else q.documents)
-        return q, self.retriever.search(q, self._k(k, max(5, self.settings.top_k)), documents)
+        return q, self.retriever.search(
+            q, self._k(k, max(5, self.settings.retrieval.top_k)), documents
+        )
 
     def as_retriever(
         self, k: int = 4, documents: Sequence[str] | None = None
     ) -> AssistantRetriever:
         """A LangChain BaseRetriever over this assistant's hybrid search."""
-        from assistant.langchain import AssistantRetriever
+        from assistant.retrieval.langchain import AssistantRetriever
 
         documents = self._check_documents(documents)
         return AssistantRetriever(assistant=self, k=self._k(k, 4), documents=documents or [])
@@ -141,7 +145,7 @@ class Assistant:
                 f"No documents are indexed: add PDF, Word, HTML, Markdown or text files to "
                 f"{self.settings.corpus_dir} and index them (`assistant index`)."
             )
-        limit = self.settings.max_question_chars
+        limit = self.settings.answer.max_question_chars
         if len(cleaned) > limit:
             raise QuestionError(
                 f"The question is too long ({len(cleaned):,} characters; the limit is {limit:,}). "
@@ -167,26 +171,3 @@ class Assistant:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise QuestionError(f"k must be a whole number of passages, at least 1; got {k!r}")
         return int(k)
-
-
-def fusion_settings(settings: Settings) -> FusionSettings:
-    """The retrieval part of the settings."""
-    return FusionSettings(
-        dense_weight=settings.dense_weight,
-        bm25_weight=settings.bm25_weight,
-        sentence_weight=settings.sentence_weight,
-        sentence_dense_share=settings.sentence_dense_share,
-        rrf_k=settings.rrf_k,
-        candidates=settings.candidates,
-        duplicate_threshold=settings.duplicate_threshold,
-        correct_typos=settings.correct_typos,
-    )
-
-
-def _answerer(settings: Settings, embedder: Embedder) -> Answerer:
-    if settings.answerer == "extractive":
-        # LangChain's chat-model stack takes about half a second to import: only for LLMs.
-        return ExtractiveAnswerer.from_settings(settings)
-    from assistant.generation import build_answerer
-
-    return build_answerer(settings, embedder)

@@ -1,4 +1,11 @@
-"""Every knob in one typed object: from arguments, env vars (ASSISTANT_*) or a TOML file."""
+"""Every knob in one typed object, in groups (index, retrieval, answer, llm, app).
+
+Values come from arguments, env vars or a TOML file. Nested names: ``[answer]`` tables in TOML,
+``ASSISTANT_ANSWER__REFUSAL_THRESHOLD`` in the environment, ``answer={"refusal_threshold": 0.5}``
+as an argument. The flat names of earlier versions (``refusal_threshold``,
+``ASSISTANT_APP_USERNAME``, ``dense_weight = 0`` at the top of a TOML file) still load:
+``LEGACY`` says where each one went.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,23 +25,40 @@ from assistant.errors import SettingsError
 
 CONFIG_ENV = "ASSISTANT_CONFIG"
 DEFAULT_CONFIG_FILE = "assistant.toml"
+ENV_PREFIX = "ASSISTANT_"
 
 
-class Settings(BaseSettings):
-    """All settings, each with a default and a description; env vars are ASSISTANT_<NAME>."""
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True)
 
-    # Where things live.
-    corpus_dir: Path = Field(default=Path("corpus"), description="Folder of source documents.")
-    index_dir: Path = Field(default=Path("index"), description="Folder where the index is built.")
+class AnnSettings(_Group):
+    """Which FAISS index to build for how many passages (see assistant/store/ann.py)."""
+
+    exact_below: int = Field(
+        default=20_000, ge=1, description="Passages below which search is exact (IndexFlatIP)."
+    )
+    kind: Literal["ivf", "hnsw"] = Field(
+        default="ivf", description="Approximate index used from exact_below passages on."
+    )
+    ivf_lists: int = Field(default=0, ge=0, description="IVF cells; 0 means 2·√passages.")
+    ivf_probe: int = Field(default=32, ge=1, description="IVF cells scanned per question.")
+    hnsw_m: int = Field(default=32, ge=2, description="HNSW links per vector.")
+    hnsw_ef_construction: int = Field(default=80, ge=1, description="HNSW build search width.")
+    hnsw_ef_search: int = Field(default=128, ge=1, description="HNSW query search width.")
+    search_threads: int = Field(
+        default=1, ge=1, description="FAISS threads per search (1 is fastest for one question)."
+    )
+
+
+class IndexSettings(_Group):
+    """What goes into the index: documents, the embedding model, passage sizes, vectors."""
+
     max_document_mb: int = Field(
         default=20,
         ge=1,
         description="Largest document file indexed, in MB; bigger ones are skipped with a message.",
     )
-
-    # Embedding model.
     embedding_model: str = Field(
         default="sentence-transformers/all-MiniLM-L6-v2",
         description=(
@@ -52,24 +76,6 @@ class Settings(BaseSettings):
             "(quantized: faster still, slightly lower quality). See bench/README.md."
         ),
     )
-
-    # Vector index (assistant/ann.py): exact below a size, approximate above it.
-    exact_search_below: int = Field(
-        default=20_000, ge=1, description="Passages below which search is exact (IndexFlatIP)."
-    )
-    vector_index: Literal["ivf", "hnsw"] = Field(
-        default="ivf", description="Approximate index used from exact_search_below passages on."
-    )
-    ivf_lists: int = Field(default=0, ge=0, description="IVF cells; 0 means 2·√passages.")
-    ivf_probe: int = Field(default=32, ge=1, description="IVF cells scanned per question.")
-    hnsw_m: int = Field(default=32, ge=2, description="HNSW links per vector.")
-    hnsw_ef_construction: int = Field(default=80, ge=1, description="HNSW build search width.")
-    hnsw_ef_search: int = Field(default=128, ge=1, description="HNSW query search width.")
-    search_threads: int = Field(
-        default=1, ge=1, description="FAISS threads per search (1 is fastest for one question)."
-    )
-
-    # Chunking, in the embedding model's own word-pieces.
     chunk_tokens: int = Field(
         default=224,
         ge=16,
@@ -78,8 +84,23 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(
         default=32, ge=0, description="Tokens of the previous passage repeated at the start."
     )
+    ann: AnnSettings = Field(
+        default_factory=AnnSettings, description="The vector index: exact or approximate."
+    )
 
-    # Retrieval.
+    @model_validator(mode="after")
+    def _check_overlap(self) -> IndexSettings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError(
+                f"chunk_overlap_tokens must be smaller than chunk_tokens; "
+                f"got {self.chunk_overlap_tokens} and {self.chunk_tokens}"
+            )
+        return self
+
+
+class RetrievalSettings(_Group):
+    """How dense ranks, BM25 ranks and sentence scores are fused into one ranking."""
+
     top_k: int = Field(default=5, ge=1, description="Passages returned by search.")
     candidates: int = Field(
         default=50, ge=1, description="Candidates each retriever contributes before fusion."
@@ -98,6 +119,12 @@ class Settings(BaseSettings):
         le=1,
         description="Share of sentence score from MiniLM similarity; the rest is term coverage.",
     )
+    type_penalty: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Sentence score kept when a sentence has no word of the asked type.",
+    )
     duplicate_threshold: float = Field(
         default=0.8,
         gt=0,
@@ -112,9 +139,20 @@ class Settings(BaseSettings):
         ),
     )
 
-    # Answering.
-    answer_max_words: int = Field(default=80, ge=10, description="Longest extractive answer.")
-    answer_max_sentences: int = Field(default=3, ge=1, description="Most sentences in an answer.")
+
+class AnswerSettings(_Group):
+    """Who writes answers, how long they are, and when to refuse."""
+
+    answerer: str = Field(
+        default="extractive",
+        description=(
+            "Who writes answers, by name (assistant/answer/registry.py): extractive quotes "
+            "(default), the bundled SmolLM2 run in-process (local), or an OpenAI-compatible "
+            "server (openai). Generated sentences are checked against their citations."
+        ),
+    )
+    max_words: int = Field(default=80, ge=10, description="Longest extractive answer.")
+    max_sentences: int = Field(default=3, ge=1, description="Most sentences in an answer.")
     refusal_threshold: float = Field(
         default=0.45,
         ge=0,
@@ -137,27 +175,22 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
 
-    # Generated answers (assistant/generation.py; `local` and `openai` need `pip install .[llm]`).
-    answerer: Literal["extractive", "local", "openai"] = Field(
-        default="extractive",
-        description=(
-            "Who writes answers: extractive quotes (default), the bundled SmolLM2 run in-process "
-            "(local), or an OpenAI-compatible server (openai). Generated sentences are checked "
-            "against their citations."
-        ),
-    )
-    llm_base_url: str = Field(
+
+class LlmSettings(_Group):
+    """Generated answers (assistant/answer/generation.py; needs ``pip install .[llm]``)."""
+
+    base_url: str = Field(
         default="http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint (openai)."
     )
-    llm_model: str = Field(default="smollm2", description="Model name sent to the server (openai).")
-    llm_api_key: SecretStr = Field(
+    model: str = Field(default="smollm2", description="Model name sent to the server (openai).")
+    api_key: SecretStr = Field(
         default=SecretStr(""),
         description="API key for the server (openai); empty: OPENAI_API_KEY, else none.",
     )
-    llm_timeout: float = Field(
+    timeout: float = Field(
         default=60.0, gt=0, description="Seconds the model may take before the extractive fallback."
     )
-    llm_context_tokens: int | None = Field(
+    context_tokens: int | None = Field(
         default=None,
         ge=256,
         description=(
@@ -165,10 +198,10 @@ class Settings(BaseSettings):
             "unset: 640 for local, 4096 for openai."
         ),
     )
-    llm_max_answer_tokens: int = Field(
+    max_answer_tokens: int = Field(
         default=160, ge=16, description="Most tokens a generated answer may take."
     )
-    llm_passages: Literal["cited", "retrieved"] = Field(
+    passages: Literal["cited", "retrieved"] = Field(
         default="cited",
         description=(
             "What the model reads: the passages the extractive answer cites (cited: a small "
@@ -176,11 +209,14 @@ class Settings(BaseSettings):
             "(retrieved: a capable model may combine more)."
         ),
     )
-    llm_model_path: Path | None = Field(
+    model_path: Path | None = Field(
         default=None, description="A GGUF file for local; unset: the bundled SmolLM2-135M-Instruct."
     )
 
-    # Browser app (assistant/app.py).
+
+class AppSettings(_Group):
+    """The browser app: feedback, concurrency and logins."""
+
     feedback_path: Path = Field(
         default=Path("feedback/feedback.jsonl"),
         description="JSON-lines file the app appends thumbs up/down and comments to.",
@@ -190,24 +226,138 @@ class Settings(BaseSettings):
         ge=1,
         description="Questions the app answers at once (Gradio's default of 1 queues everyone).",
     )
-    app_username: str | None = Field(
+    username: str | None = Field(
         default=None, description="Login name for the app (set with its password, via env)."
     )
-    app_password: SecretStr | None = Field(
+    password: SecretStr | None = Field(
         default=None, description="Login password for the app (env or TOML, never a CLI flag)."
     )
     auth_file: Path | None = Field(
         default=None, description="File of username:password lines allowed to log in to the app."
     )
 
-    @model_validator(mode="after")
-    def _check_overlap(self) -> Settings:
-        if self.chunk_overlap_tokens >= self.chunk_tokens:
-            raise ValueError(
-                f"chunk_overlap_tokens must be smaller than chunk_tokens; "
-                f"got {self.chunk_overlap_tokens} and {self.chunk_tokens}"
-            )
-        return self
+
+GROUPS: dict[str, type[_Group]] = {
+    "index": IndexSettings,
+    "retrieval": RetrievalSettings,
+    "answer": AnswerSettings,
+    "llm": LlmSettings,
+    "app": AppSettings,
+}
+
+# Flat names of earlier versions → where they live now (group, [subgroup,] field).
+LEGACY: dict[str, tuple[str, ...]] = {
+    "max_document_mb": ("index", "max_document_mb"),
+    "embedding_model": ("index", "embedding_model"),
+    "embedding_device": ("index", "embedding_device"),
+    "embedding_batch_size": ("index", "embedding_batch_size"),
+    "embedding_backend": ("index", "embedding_backend"),
+    "chunk_tokens": ("index", "chunk_tokens"),
+    "chunk_overlap_tokens": ("index", "chunk_overlap_tokens"),
+    "exact_search_below": ("index", "ann", "exact_below"),
+    "vector_index": ("index", "ann", "kind"),
+    "ivf_lists": ("index", "ann", "ivf_lists"),
+    "ivf_probe": ("index", "ann", "ivf_probe"),
+    "hnsw_m": ("index", "ann", "hnsw_m"),
+    "hnsw_ef_construction": ("index", "ann", "hnsw_ef_construction"),
+    "hnsw_ef_search": ("index", "ann", "hnsw_ef_search"),
+    "search_threads": ("index", "ann", "search_threads"),
+    **{
+        name: ("retrieval", name)
+        for name in [
+            "top_k",
+            "candidates",
+            "dense_weight",
+            "bm25_weight",
+            "rrf_k",
+            "sentence_weight",
+            "sentence_dense_share",
+            "duplicate_threshold",
+            "correct_typos",
+        ]
+    },
+    "answerer": ("answer", "answerer"),
+    "answer_max_words": ("answer", "max_words"),
+    "answer_max_sentences": ("answer", "max_sentences"),
+    "refusal_threshold": ("answer", "refusal_threshold"),
+    "no_match_threshold": ("answer", "no_match_threshold"),
+    "max_question_chars": ("answer", "max_question_chars"),
+    **{
+        f"llm_{name}": ("llm", name)
+        for name in [
+            "base_url",
+            "model",
+            "api_key",
+            "timeout",
+            "context_tokens",
+            "max_answer_tokens",
+            "passages",
+            "model_path",
+        ]
+    },
+    "feedback_path": ("app", "feedback_path"),
+    "concurrency_limit": ("app", "concurrency_limit"),
+    "app_username": ("app", "username"),
+    "app_password": ("app", "password"),
+    "auth_file": ("app", "auth_file"),
+}
+
+
+def nest(values: dict[str, Any]) -> dict[str, Any]:
+    """Values with their flat (earlier) names moved into their groups; nested ones kept."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        path = LEGACY.get(key)
+        if path is None:
+            if isinstance(value, BaseModel):
+                value = value.model_dump()
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                _merge(out[key], value)
+            else:
+                out[key] = value
+            continue
+        target = out
+        for part in path[:-1]:
+            inner = target.get(part)
+            if isinstance(inner, BaseModel):
+                inner = inner.model_dump()
+            target[part] = inner = dict(inner or {})
+            target = inner
+        target[path[-1]] = value
+    return out
+
+
+def _merge(into: dict[str, Any], values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+class Settings(BaseSettings):
+    """All settings, in groups, each field with a default and a description."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    corpus_dir: Path = Field(default=Path("corpus"), description="Folder of source documents.")
+    index_dir: Path = Field(default=Path("index"), description="Folder where the index is built.")
+    index: IndexSettings = Field(default_factory=IndexSettings, description=IndexSettings.__doc__)
+    retrieval: RetrievalSettings = Field(
+        default_factory=RetrievalSettings, description=RetrievalSettings.__doc__
+    )
+    answer: AnswerSettings = Field(
+        default_factory=AnswerSettings, description=AnswerSettings.__doc__
+    )
+    llm: LlmSettings = Field(default_factory=LlmSettings, description=LlmSettings.__doc__)
+    app: AppSettings = Field(default_factory=AppSettings, description=AppSettings.__doc__)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_names(cls, values: Any) -> Any:
+        return nest(values) if isinstance(values, dict) else values
 
     @classmethod
     def settings_customise_sources(
@@ -218,9 +368,29 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Arguments beat env vars, which beat the TOML file.
+        # Arguments beat env vars (nested, then flat), which beat the TOML file.
         toml_file = os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE)
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+        return (
+            init_settings,
+            env_settings,
+            _FlatEnvSource(settings_cls),
+            TomlConfigSettingsSource(settings_cls, toml_file),
+        )
+
+
+class _FlatEnvSource(PydanticBaseSettingsSource):
+    """Env vars with the earlier flat names (ASSISTANT_REFUSAL_THRESHOLD, ..._APP_USERNAME)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {
+            name: os.environ[ENV_PREFIX + name.upper()]
+            for name in LEGACY
+            if ENV_PREFIX + name.upper() in os.environ
+        }
+        return nest(found)
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -240,11 +410,13 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def settings_with(settings: Settings, **changes: Any) -> Settings:
-    """A copy of the settings with some fields changed, validated like new settings (a falsy
-    value such as refusal_threshold=0.0 is a change too; None is no change)."""
-    update = {k: v for k, v in changes.items() if v is not None}
+    """A copy of the settings with some fields changed (flat or nested names), validated like new
+    settings (a falsy value such as refusal_threshold=0.0 is a change too; None is no change)."""
+    update = nest({k: v for k, v in changes.items() if v is not None})
+    merged = settings.model_dump()
+    _merge(merged, update)
     try:
-        return type(settings).model_validate({**settings.model_dump(), **update})
+        return type(settings).model_validate(merged)
     except ValidationError as exc:
         raise SettingsError(_invalid(exc)) from None
 

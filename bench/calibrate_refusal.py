@@ -16,9 +16,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import evidence_strength
+from assistant.answer.extractive import evidence_strength
 from assistant.api import Assistant
-from assistant.eval_gold import load_gold
+from assistant.evaluation.gold import load_gold
 from bench.common import ROOT, TUNED_ON, corpus_arguments
 
 STEPS = [round(0.20 + 0.01 * i, 2) for i in range(41)]  # 0.20 .. 0.60
@@ -88,7 +88,10 @@ def main() -> None:
         print(f"{row['threshold']:>9.2f}  {line}")
     s = bot.settings
     print("suggested:", result["suggested"])
-    print(f"settings now: refusal_threshold {s.refusal_threshold}, no_match {s.no_match_threshold}")
+    print(
+        f"settings now: refusal_threshold {s.answer.refusal_threshold}, "
+        f"no_match {s.answer.no_match_threshold}"
+    )
 
 
 if __name__ == "__main__":

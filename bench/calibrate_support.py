@@ -17,10 +17,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from assistant.answer.checking import SupportChecker
 from assistant.api import Assistant
-from assistant.checking import SupportChecker
-from assistant.eval_gold import load_gold
-from assistant.eval_metrics import contains_evidence
+from assistant.evaluation.gold import load_gold
+from assistant.evaluation.metrics import contains_evidence
 from bench.common import corpus_arguments
 
 

@@ -20,7 +20,7 @@ QUESTION = "Which country will host the next World Local Production Forum?"
 
 
 def _cli() -> list[str]:
-    return [sys.executable, "-m", "assistant.cli"]
+    return [sys.executable, "-m", "assistant.interfaces.cli"]
 
 
 def _env() -> dict[str, str]:
@@ -63,7 +63,7 @@ def _ask_importtime(index: Path) -> str:
             "-X",
             "importtime",
             "-m",
-            "assistant.cli",
+            "assistant.interfaces.cli",
             "ask",
             QUESTION,
             "--index",

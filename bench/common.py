@@ -72,10 +72,10 @@ _EMBEDDERS: dict[tuple[str, int], Any] = {}
 def embedder(backend: str | None = None, batch_size: int = 32) -> Any:
     """The bundled all-MiniLM-L6-v2 through the project's embedder (one per process);
     backend None: the one the settings choose (embedding_backend)."""
-    from assistant.embeddings import SentenceTransformerEmbedder
     from assistant.settings import load_settings
+    from assistant.store.embeddings import SentenceTransformerEmbedder
 
-    backend = backend or load_settings().embedding_backend
+    backend = backend or load_settings().index.embedding_backend
     key = (backend, batch_size)
     if key not in _EMBEDDERS:
         _EMBEDDERS[key] = SentenceTransformerEmbedder(MODEL, batch_size=batch_size, backend=backend)
@@ -84,7 +84,7 @@ def embedder(backend: str | None = None, batch_size: int = 32) -> Any:
 
 def gold_questions() -> list[str]:
     """The gold set's questions, in file order."""
-    from assistant.evaluation import load_gold
+    from assistant.evaluation.evaluate import load_gold
 
     return [g.question for g in load_gold(GOLD)]
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 
-from assistant.embeddings import SentenceTransformerEmbedder
 from assistant.settings import load_settings
+from assistant.store.embeddings import SentenceTransformerEmbedder
 from tests._fuzz_fixtures import (
     ANY_FILE,
     BLOCKS,
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     files = fuzz_files(args.files, args.seed)
     files_seconds = time.perf_counter() - start
-    embedder = SentenceTransformerEmbedder(load_settings().embedding_model)
+    embedder = SentenceTransformerEmbedder(load_settings().index.embedding_model)
     start = time.perf_counter()
     chunks = fuzz_chunker(embedder, args.chunks, args.seed)
     chunk_seconds = time.perf_counter() - start

@@ -14,15 +14,15 @@ from bench.common import clock, embedder, gold_questions
 def run(documents: int, paragraphs: int) -> dict[str, Any]:
     """Seconds for the incremental update and for a full rebuild; are the results identical?"""
     from assistant.api import Assistant
-    from assistant.chunking import ChunkingSettings
-    from assistant.index import sync_index
+    from assistant.ingest.chunking import ChunkingSettings
     from assistant.settings import load_settings
+    from assistant.store.index import sync_index
     from bench.corpus_gen import write_documents
 
     model = embedder()
     settings = load_settings()
     chunking = ChunkingSettings(
-        settings.chunk_tokens, settings.chunk_overlap_tokens, model.max_tokens
+        settings.index.chunk_tokens, settings.index.chunk_overlap_tokens, model.max_tokens
     )
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"

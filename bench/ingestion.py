@@ -15,22 +15,26 @@ LANGCHAIN = "stock LangChain (DirectoryLoader, RecursiveCharacterTextSplitter, F
 
 
 def _chunk_texts(corpus: Path, model: Any) -> list[str]:
-    from assistant.chunking import ChunkingSettings, split
-    from assistant.documents import load_corpus
+    from assistant.ingest.chunking import ChunkingSettings, split
+    from assistant.ingest.documents import load_corpus
     from assistant.settings import load_settings
 
     s = load_settings()
-    chunking = ChunkingSettings(s.chunk_tokens, s.chunk_overlap_tokens, model.max_tokens)
+    chunking = ChunkingSettings(
+        s.index.chunk_tokens, s.index.chunk_overlap_tokens, model.max_tokens
+    )
     return [c.text for d in load_corpus(corpus).documents for c in split(d, model, chunking)]
 
 
 def _build(corpus: Path, index_dir: Path, model: Any) -> int:
-    from assistant.chunking import ChunkingSettings
-    from assistant.index import sync_index
+    from assistant.ingest.chunking import ChunkingSettings
     from assistant.settings import load_settings
+    from assistant.store.index import sync_index
 
     s = load_settings()
-    chunking = ChunkingSettings(s.chunk_tokens, s.chunk_overlap_tokens, model.max_tokens)
+    chunking = ChunkingSettings(
+        s.index.chunk_tokens, s.index.chunk_overlap_tokens, model.max_tokens
+    )
     index, _ = sync_index(corpus, index_dir, model, chunking, rebuild=True)
     return len(index.chunks)
 

@@ -2,7 +2,7 @@
 
 SIGKILLs `assistant index` at random moments, in three scenarios (first build, update
 with one added and one edited file, --rebuild): N runs forked from a warm helper (the
-real CLI code in its own process), and M brand-new `python -m assistant.cli index`
+real CLI code in its own process), and M brand-new `python -m assistant.interfaces.cli index`
 processes (startup included). A third of kills fall anywhere in the run, the rest at a
 random moment after the new build's first file appears. After each kill the index folder
 is opened as a reader would (must be the previous or the new complete build, never a
@@ -23,9 +23,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from assistant.embeddings import SentenceTransformerEmbedder
-from assistant.feedback import Feedback, FeedbackLog
+from assistant.chat.feedback import Feedback, FeedbackLog
 from assistant.settings import load_settings
+from assistant.store.embeddings import SentenceTransformerEmbedder
 from tests._crash_fixtures import (
     SCENARIOS,
     Forker,
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="seed of the kill moments")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    embedder = SentenceTransformerEmbedder(load_settings().embedding_model)
+    embedder = SentenceTransformerEmbedder(load_settings().index.embedding_model)
     given = sys.argv[1:] if argv is None else argv
     report: dict[str, Any] = {"command": " ".join(["python -m bench.kill_index", *given])}
     started = time.perf_counter()

@@ -26,7 +26,7 @@ def run(questions: int, rounds: int = 1) -> dict[str, Any]:
         bot = Assistant.open(index_dir=Path(tmp) / "index", corpus_dir=CORPUS, embedder=model)
         r = bot.retriever
         bot.ask("warm-up question about vaccine production")
-        candidates = bot.settings.candidates
+        candidates = bot.settings.retrieval.candidates
         for _ in range(rounds):
             for text in asked:
                 t0 = time.perf_counter()
@@ -42,7 +42,7 @@ def run(questions: int, rounds: int = 1) -> dict[str, Any]:
                 t4 = time.perf_counter()
                 model.embed_query(q.text)  # now cached: search below costs no embedding
                 t5 = time.perf_counter()
-                hits = r.search(q, max(5, bot.settings.top_k))
+                hits = r.search(q, max(5, bot.settings.retrieval.top_k))
                 t6 = time.perf_counter()
                 bot.answerer.answer(q, hits, bot.sources)
                 t7 = time.perf_counter()

@@ -1,8 +1,8 @@
 """Faithfulness of generated answers on the gold set: unsupported sentences, citation precision,
 fallback rate, for an answerer (default `local`) next to the extractive answerer.
 
-Judged with assistant.eval_metrics, independently of the checker: a sentence is unsupported when
-none of the passages it cites holds (most of) its words; citation precision is the share of
+Judged with assistant.evaluation.metrics, independently of the checker: a sentence is unsupported
+when none of the passages it cites holds (most of) its words; citation precision is the share of
 cited passages that hold the gold evidence quote. Fallback: the generated answer had no checked
 sentence left (or the model failed) and the extractive answer stood in.
 
@@ -21,10 +21,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.generation import build_answerer
 from assistant.api import Assistant
-from assistant.eval_gold import load_gold
-from assistant.eval_metrics import citation_precision, claims, unsupported_claims
-from assistant.generation import build_answerer
+from assistant.evaluation.gold import load_gold
+from assistant.evaluation.metrics import citation_precision, claims, unsupported_claims
 from bench.common import corpus_arguments
 
 
@@ -40,7 +40,7 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
     for item in gold:
         q = bot.retriever.analyse(item.question)
         start = time.perf_counter()
-        hits = bot.search(item.question, max(5, bot.settings.top_k))
+        hits = bot.search(item.question, max(5, bot.settings.retrieval.top_k))
         answer = answerer.answer(q, hits, bot.sources)
         latencies.append(time.perf_counter() - start)
         kind = "refused" if answer.refused else "fallback" if answer.fallback else "generated"

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.generation import LlamaCppChat, LLMAnswerer, build_answerer
 from assistant.api import Assistant
-from assistant.eval_gold import load_gold
-from assistant.generation import LlamaCppChat, LLMAnswerer, build_answerer
+from assistant.evaluation.gold import load_gold
 from bench.common import corpus_arguments
 
 

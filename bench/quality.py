@@ -58,14 +58,14 @@ class SeparateSentences:
 def evaluate_variant(model: Any, tmp: Path) -> dict[str, Any]:
     """Build an index of the real corpus with this embedder; gold figures and build time."""
     from assistant.api import Assistant
-    from assistant.chunking import ChunkingSettings
-    from assistant.evaluation import evaluate, load_gold
-    from assistant.index import sync_index
+    from assistant.evaluation.evaluate import evaluate, load_gold
+    from assistant.ingest.chunking import ChunkingSettings
     from assistant.settings import load_settings
+    from assistant.store.index import sync_index
 
     settings = load_settings(corpus_dir=CORPUS, index_dir=tmp)
     chunking = ChunkingSettings(
-        settings.chunk_tokens, settings.chunk_overlap_tokens, model.max_tokens
+        settings.index.chunk_tokens, settings.index.chunk_overlap_tokens, model.max_tokens
     )
     start = time.perf_counter()
     index, _ = sync_index(CORPUS, tmp, model, chunking, rebuild=True)

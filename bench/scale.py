@@ -58,7 +58,7 @@ def vectors_run(
     """Build each index kind over n noisy vectors; time, size, memory and recall@k vs exact."""
     import faiss
 
-    from assistant.ann import AnnSettings, build_index, exact_top_k, recall_at_k, tune
+    from assistant.store.ann import AnnSettings, build_index, exact_top_k, recall_at_k, tune
     from bench.corpus_gen import noisy_vectors
 
     base = dict(np.load(base_path))
@@ -91,7 +91,7 @@ def vectors_run(
             file = Path(tmp) / "vectors.faiss"
             faiss.write_index(index, str(file))
             disk = file.stat().st_size
-        # One question at a time on one thread, as the assistant searches (assistant.ann);
+        # One question at a time on one thread, as the assistant searches (assistant.store.ann);
         # flat at 1M is slow: fewer questions.
         limit = len(q) if kind != "flat" or n <= 100_000 else min(len(q), 40)
         tune(index, settings)
@@ -124,7 +124,7 @@ def bm25_run(n: int, questions: int = 60) -> dict[str, Any]:
     """Index n synthetic passages with bm25s as the retriever does; time queries (top 50)."""
     import bm25s
 
-    from assistant.text import terms
+    from assistant.language.text import terms
     from bench.corpus_gen import passages
 
     start = time.perf_counter()

@@ -25,7 +25,7 @@ def embeddings(batch_size: int = 32) -> Any:
 
     from langchain_community.embeddings import HuggingFaceEmbeddings
 
-    from assistant.embeddings import resolve_model_path
+    from assistant.store.embeddings import resolve_model_path
     from bench.common import MODEL
 
     with warnings.catch_warnings():

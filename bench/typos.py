@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.api import Assistant
-from assistant.eval_gold import load_gold
-from assistant.eval_metrics import first_relevant_rank
-from assistant.text import is_stopword
+from assistant.evaluation.gold import load_gold
+from assistant.evaluation.metrics import first_relevant_rank
+from assistant.language.text import is_stopword
 from bench.common import ROOT, TUNED_ON, corpus_arguments
 
 _LONG_WORD = re.compile(r"[A-Za-z]{5,}")

@@ -8,8 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from assistant.documents import load_corpus
-from assistant.eval_gold import load_gold, quotes_not_found
+from assistant.evaluation.gold import load_gold, quotes_not_found
+from assistant.ingest.documents import load_corpus
 
 
 def main(argv: list[str]) -> int:

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from assistant import access
-from assistant import app as web
 from assistant.api import Assistant
-from assistant.embeddings import SentenceTransformerEmbedder
-from assistant.feedback import FeedbackLog
+from assistant.chat.feedback import FeedbackLog
+from assistant.interfaces import access
+from assistant.interfaces.web import app as web
 from assistant.settings import load_settings
+from assistant.store.embeddings import SentenceTransformerEmbedder
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -2,7 +2,7 @@
 
 Starting Python with torch takes seconds, so a helper process imports the assistant once
 and forks a child per run (`python -m tests._crash_fixtures`). Each child runs the real
-`assistant.cli.main(["index", ...])` (or appends feedback) in its own process, and is
+`assistant.interfaces.cli.main(["index", ...])` (or appends feedback) in its own process, and is
 killed with SIGKILL by the caller. Shared by tests/test_crash.py and bench/kill_index.py.
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.api import Assistant
 from assistant.errors import IndexStateError
-from assistant.index import POINTER, Index, read_index
+from assistant.store.index import POINTER, Index, read_index
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
@@ -73,13 +73,6 @@ def _serve() -> None:  # pragma: no cover - runs in the helper process
     import bm25s  # noqa: F401
     import faiss  # noqa: F401
 
-    import assistant.api
-    import assistant.cli
-    import assistant.embeddings
-    import assistant.feedback
-    import assistant.index
-    import assistant.retrieval  # noqa: F401
-
     out = sys.stdout
     for line in sys.stdin:
         job = json.loads(line)
@@ -101,7 +94,7 @@ def _child(job: dict[str, Any]) -> None:  # pragma: no cover - runs in a forked 
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
         if "cli" in job:
-            from assistant.cli import main
+            from assistant.interfaces.cli import main
 
             code = main(job["cli"])
         else:
@@ -118,7 +111,7 @@ def _child(job: dict[str, Any]) -> None:  # pragma: no cover - runs in a forked 
 
 
 def _append_feedback(path: Path, start: int, count: int) -> None:  # pragma: no cover - child
-    from assistant.feedback import Feedback, FeedbackLog
+    from assistant.chat.feedback import Feedback, FeedbackLog
 
     log = FeedbackLog(path)
     for i in range(start, start + count):
@@ -399,7 +392,7 @@ def random_plan(rng: random.Random, timing: Timing) -> KillPlan:
 
 
 class ProcessRunner:
-    """Runs `python -m assistant.cli ...` as a brand-new process (Forker's interface)."""
+    """Runs `python -m assistant.interfaces.cli ...` as a brand-new process (Forker's interface)."""
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
@@ -410,7 +403,7 @@ class ProcessRunner:
         """Start the command of a CLI job; returns its pid."""
         with open(job["log"], "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli", *job["cli"]],
+                [sys.executable, "-m", "assistant.interfaces.cli", *job["cli"]],
                 stdout=log,
                 stderr=log,
                 stdin=subprocess.DEVNULL,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from assistant.chunking import SPECIAL_TOKENS, ChunkingSettings, TokenCounter, split
-from assistant.documents import Document, Source, assemble, load_document
 from assistant.errors import DocumentError
-from assistant.readers import SUPPORTED_SUFFIXES, Block
+from assistant.ingest.chunking import SPECIAL_TOKENS, ChunkingSettings, TokenCounter, split
+from assistant.ingest.documents import Document, Source, assemble, load_document
+from assistant.ingest.readers import SUPPORTED_SUFFIXES, Block
 
 # ---------------------------------------------------------------- valid seed files
 

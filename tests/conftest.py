@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from assistant import api as api_module
-from assistant import cli
 from assistant.api import Assistant
-from assistant.embeddings import SentenceTransformerEmbedder
+from assistant.interfaces import cli
 from assistant.settings import load_settings
+from assistant.store.embeddings import SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -22,7 +22,7 @@ GOLD = ROOT / "evals" / "gold.jsonl"
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
-    return SentenceTransformerEmbedder(load_settings().embedding_model)
+    return SentenceTransformerEmbedder(load_settings().index.embedding_model)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 
 from assistant import Answer, Assistant
 from assistant.errors import QuestionError
-from assistant.evaluation import evaluate, load_gold, relevant
+from assistant.evaluation.evaluate import evaluate, load_gold, relevant
 
 from .conftest import GOLD
 
@@ -69,7 +69,7 @@ def test_settings_given_with_overrides_are_validated(assistant: Assistant):
     with pytest.raises(SettingsError, match="answerer"):
         Assistant.open(settings=assistant.settings, answerer="bogus")
     strict = Assistant.open(settings=assistant.settings, refusal_threshold=0.0)
-    assert strict.settings.refusal_threshold == 0.0 == strict.answerer.refusal_threshold
+    assert strict.settings.answer.refusal_threshold == 0.0 == strict.answerer.refusal_threshold
 
 
 def test_one_document_may_be_named_alone(assistant: Assistant):

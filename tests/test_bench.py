@@ -92,7 +92,7 @@ def test_refusal_calibration_rates_and_suggestion():
 
 
 def test_refusal_calibration_scores_the_gold_questions(assistant):
-    from assistant.eval_gold import load_gold
+    from assistant.evaluation.gold import load_gold
     from bench.calibrate_refusal import strengths
 
     from .conftest import GOLD

@@ -1,0 +1,1 @@
+"""Answers from passages: extractive quotes, generated answers, prompts and checking."""

@@ -1,0 +1,1 @@
+"""Conversations: follow-up rewriting, streaming answers, export and feedback."""

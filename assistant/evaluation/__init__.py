@@ -1,0 +1,1 @@
+"""Measuring answers against gold question sets: metrics, configurations, runs and reports."""

@@ -1,0 +1,1 @@
+"""Words and questions: lexicon, sentence splitting, question analysis, spelling, abbreviations."""

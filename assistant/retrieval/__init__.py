@@ -1,0 +1,1 @@
+"""Finding passages: hybrid retrieval and fusion, and the LangChain retriever adapter."""
