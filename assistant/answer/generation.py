@@ -226,10 +226,12 @@ def _describe(exc: Exception) -> str:
 
 
 def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
-    """A generated-answer answerer (local or openai, as the settings choose), with the
-    extractive answer as its fallback."""
+    """The answerer the settings choose: extractive, or local / openai with the extractive
+    answer as their fallback."""
     extractive = ExtractiveAnswerer(settings.answer)
     kind = settings.answer.answerer
+    if kind == "extractive":
+        return extractive
     context = settings.llm.context_tokens or DEFAULT_CONTEXT[kind]
     model = local_chat_model(settings, context) if kind == "local" else openai_chat_model(settings)
     return LLMAnswerer(
