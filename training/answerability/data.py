@@ -1,0 +1,431 @@
+"""Build (question, sentence, label) pairs from SQuAD 1.1 dev, SQuADShifts new-wiki and Disfl-QA.
+
+The data come from the BIG-bench source distribution (``pip download --no-deps --no-binary :all:
+bigbench==1.0.0``); the benchmark and project folders are read here and every article, passage and
+question that matches them is dropped, with a count per rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.answerability.text import (
+    STOPWORDS,
+    detokenize,
+    fold,
+    split_sentences,
+    top_by_overlap,
+)
+
+BIGBENCH_TASKS = Path("/tmp/answerability/bigbench-1.0.0/bigbench/benchmark_tasks")
+SHARED = Path("/work/shared/benchmarks")
+REPO = Path(__file__).resolve().parents[2]
+SHINGLE = 8  # words in a shingle used to match passages against the excluded folders
+
+
+@dataclass
+class Question:
+    """One question on a paragraph; evidence is the answer sentence's index (None: unanswerable)."""
+
+    text: str
+    answers: list[str]
+    evidence: int | None
+    origin: str  # squad11 | new_wiki | disfl
+
+
+@dataclass
+class Paragraph:
+    """A paragraph, its sentences and its questions."""
+
+    text: str
+    sentences: list[str]
+    questions: list[Question] = field(default_factory=list)
+
+
+@dataclass
+class Article:
+    """A titled article made of paragraphs; origin tells which file it came from."""
+
+    title: str
+    origin: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+    def all_sentences(self) -> list[str]:
+        """Every sentence of the article, in order."""
+        return [s for p in self.paragraphs for s in p.sentences]
+
+
+@dataclass
+class Pair:
+    """A training or evaluation pair."""
+
+    question: str
+    title: str
+    sentence: str
+    label: int
+    kind: str  # pos | para_neg | article_neg | swap | unans
+
+
+def _sentence_of(text: str, spans: list[tuple[int, int]], start: int) -> int | None:
+    for i, (s, e) in enumerate(spans):
+        if s <= start < e:
+            return i
+    return None
+
+
+def load_squad(path: Path, origin: str) -> list[Article]:
+    """Load a SQuAD-format JSON file into articles with sentence-split paragraphs."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    articles = []
+    for art in data:
+        article = Article(title=art["title"].replace("_", " "), origin=origin)
+        for par in art["paragraphs"]:
+            text = par["context"].strip()
+            spans = split_sentences(text)
+            paragraph = Paragraph(text=text, sentences=[text[s:e] for s, e in spans])
+            for qa in par["qas"]:
+                answers = [a["text"] for a in qa["answers"] if a["text"].strip()]
+                if not answers:
+                    continue
+                idx = _sentence_of(text, spans, qa["answers"][0]["answer_start"])
+                if idx is None:
+                    continue
+                q = Question(qa["question"].strip(), answers, idx, origin)
+                paragraph.questions.append(q)
+            article.paragraphs.append(paragraph)
+        articles.append(article)
+    return articles
+
+
+def load_disfl(path: Path) -> list[tuple[str, str, str | None]]:
+    """Disfl-QA examples as (question, passage, answer or None), detokenised."""
+    out = []
+    for ex in json.loads(path.read_text(encoding="utf-8"))["examples"]:
+        question, _, context = ex["input"].partition("context:")
+        target = str(ex["target"])
+        answer = None if target == "unknown" else detokenize(target)
+        out.append((detokenize(question), detokenize(context), answer))
+    return out
+
+
+def attach_disfl(
+    articles: list[Article], disfl: list[tuple[str, str, str | None]], log: Counter[str]
+) -> list[Article]:
+    """Put Disfl-QA questions on the SQuAD dev paragraph they were written on (else a new one)."""
+    by_text = {fold(p.text): (a, p) for a in articles for p in a.paragraphs}
+    unmatched: dict[str, Article] = {}
+    for question, context, answer in disfl:
+        key = fold(context)
+        if key in by_text:
+            article, paragraph = by_text[key]
+            log["disfl: passage found in SQuAD 1.1 dev"] += 1
+        else:
+            log["disfl: passage not in SQuAD 1.1 dev (own article)"] += 1
+            if key not in unmatched:
+                name = "disfl-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+                sents = [context[s:e] for s, e in split_sentences(context)]
+                unmatched[key] = Article(name, "disfl", [Paragraph(context, sents)])
+            article = unmatched[key]
+            paragraph = article.paragraphs[0]
+        if answer is None:
+            paragraph.questions.append(Question(question, [], None, "disfl"))
+            continue
+        fa = fold(answer)
+        hits = [i for i, s in enumerate(paragraph.sentences) if fa and fa in fold(s)]
+        if not hits:
+            log["disfl: answer sentence not found (skipped)"] += 1
+            continue
+        paragraph.questions.append(Question(question, [answer], hits[0], "disfl"))
+    return articles + list(unmatched.values())
+
+
+def _shingles(text: str) -> set[str]:
+    toks = fold(text).split()
+    return {" ".join(toks[i : i + SHINGLE]) for i in range(max(1, len(toks) - SHINGLE + 1))}
+
+
+def _read_texts(folder: Path) -> list[str]:
+    """Every text-like file under folder (jsonl rows' string values included)."""
+    texts = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in {".txt", ".md", ".jsonl", ".json", ".toml", ".html"}:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return texts
+
+
+def _questions_in(folder: Path) -> set[str]:
+    out = set()
+    for path in sorted(folder.rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict):
+                for key in ("question", "q", "query"):
+                    if isinstance(row.get(key), str):
+                        out.add(fold(row[key]))
+    return out
+
+
+def exclusion_sets() -> dict[str, tuple[set[str], set[str]]]:
+    """Per excluded folder: (its text shingles, its folded questions)."""
+    folders = {
+        "squad2 benchmark": SHARED / "squad2",
+        "covid-qa benchmark": SHARED / "covid-qa",
+        "project corpus": REPO / "corpus",
+        "project evals": REPO / "evals",
+    }
+    out = {}
+    for name, folder in folders.items():
+        shingles: set[str] = set()
+        for text in _read_texts(folder):
+            shingles |= _shingles(text)
+        out[name] = (shingles, _questions_in(folder))
+    return out
+
+
+def squad2_titles() -> set[str]:
+    """Titles of the squad2 benchmark's articles (first line of each corpus file)."""
+    titles = set()
+    for path in sorted((SHARED / "squad2" / "corpus").glob("*.txt")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        titles.add(fold(first))
+    return titles
+
+
+def apply_exclusions(articles: list[Article], log: Counter[str]) -> list[Article]:
+    """Drop benchmark articles by title, passages matching excluded folders, and their questions."""
+    titles = squad2_titles()
+    sets = exclusion_sets()
+    kept = []
+    for article in articles:
+        if article.origin == "squad11" and fold(article.title) in titles:
+            log["excl squad2 title: articles"] += 1
+            log["excl squad2 title: paragraphs"] += len(article.paragraphs)
+            log["excl squad2 title: questions (incl. attached Disfl-QA)"] += sum(
+                len(p.questions) for p in article.paragraphs
+            )
+            for p in article.paragraphs:
+                log["excl squad2 title: Disfl-QA questions"] += sum(
+                    q.origin == "disfl" for q in p.questions
+                )
+            continue
+        paragraphs = []
+        for p in article.paragraphs:
+            sh = _shingles(p.text)
+            hit = None
+            for name, (shingles, _) in sets.items():
+                common = len(sh & shingles)
+                if common >= 3 or common >= 0.2 * len(sh):
+                    hit = name
+                    break
+            if hit:
+                log[f"excl {hit} text match: paragraphs ({article.origin})"] += 1
+                log[f"excl {hit} text match: questions ({article.origin})"] += len(p.questions)
+                continue
+            qs = []
+            for q in p.questions:
+                fq = fold(q.text)
+                qhit = next((n for n, (_, qset) in sets.items() if fq in qset), None)
+                if qhit:
+                    log[f"excl {qhit} question match: questions"] += 1
+                    continue
+                qs.append(q)
+            p.questions = qs
+            paragraphs.append(p)
+        if paragraphs:
+            article.paragraphs = paragraphs
+            kept.append(article)
+    return kept
+
+
+def load_all(log: Counter[str]) -> list[Article]:
+    """Load every source, attach Disfl-QA and apply the exclusions."""
+    squad = load_squad(BIGBENCH_TASKS / "squad_shifts" / "squaddev_v1.1.json", "squad11")
+    wiki = load_squad(BIGBENCH_TASKS / "squad_shifts" / "new_wiki_v1.0.json", "new_wiki")
+    disfl = load_disfl(BIGBENCH_TASKS / "disfl_qa" / "task.json")
+    log["loaded squad11 questions"] = sum(len(p.questions) for a in squad for p in a.paragraphs)
+    log["loaded new_wiki questions"] = sum(len(p.questions) for a in wiki for p in a.paragraphs)
+    log["loaded disfl questions"] = len(disfl)
+    log["loaded disfl unanswerable"] = sum(a is None for _, _, a in disfl)
+    articles = attach_disfl(squad, disfl, log) + wiki
+    return apply_exclusions(articles, log)
+
+
+def split_articles(
+    articles: list[Article], seed: int, n_squad: int = 6, n_wiki: int = 6
+) -> tuple[list[Article], list[Article]]:
+    """Hold whole articles apart: n_squad SQuAD dev ones (with Disfl-QA), n_wiki new-wiki ones."""
+    rng = random.Random(seed)
+    squad = sorted(a.title for a in articles if a.origin == "squad11")
+    wiki = sorted(a.title for a in articles if a.origin == "new_wiki")
+    held = set(rng.sample(squad, n_squad)) | set(rng.sample(wiki, n_wiki))
+    train = [a for a in articles if a.title not in held]
+    test = [a for a in articles if a.title in held]
+    return train, test
+
+
+# --- near-miss questions: swap one term for another of the same kind from the article ---------
+
+_NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
+_LOWER = re.compile(r"\b[a-z][a-z-]{3,}\b")
+
+
+def _is_year(s: str) -> bool:
+    return bool(re.fullmatch(r"1[0-9]{3}|20[0-9]{2}", s))
+
+
+Pool = tuple[list[str], list[str], list[str]]
+
+
+def term_pool(sentences: list[str]) -> Pool:
+    """Numbers, names (not sentence-initial) and lower-case words of an article's sentences."""
+    nums, names, lowers = [], [], []
+    for s in sentences:
+        nums += _NUM.findall(s)
+        for m in _NAME.finditer(s):
+            if m.start() > 0:
+                names.append(m.group(0))
+        lowers += _LOWER.findall(s)
+    return sorted(set(nums)), sorted(set(names)), sorted(set(lowers))
+
+
+def near_miss(
+    question: str, answer_sentence: str, pool: Pool, rng: random.Random
+) -> tuple[str, str] | None:
+    """Swap a number, name or word the question shares with its answer sentence for another.
+
+    The replacement comes from the same article, is of the same kind (a year for a year, a name of
+    as many words, a word with the same ending), and is absent from the answer sentence, so that
+    sentence no longer answers the question. Returns (new question, kind) or None.
+    """
+    sent_words = set(fold(answer_sentence).split())
+    q_words = set(fold(question).split())
+    nums, names, lowers = pool
+    options: list[tuple[str, int, int, str]] = []  # kind, start, end, replacement
+
+    for m in _NUM.finditer(question):
+        tok = m.group(0)
+        if fold(tok) not in fold(answer_sentence):
+            continue
+        same = [n for n in nums if _is_year(n) == _is_year(tok) and fold(n) not in sent_words]
+        same = [n for n in same if fold(n) != fold(tok)]
+        if same:
+            rep = rng.choice(same)
+        elif _is_year(tok):
+            rep = str(int(tok) + rng.choice([-1, 1]) * rng.randint(3, 40))
+        else:
+            digits = re.sub(r"\D", "", tok)
+            if not digits:
+                continue
+            rep = str(int(digits) * rng.choice([2, 3]) + rng.randint(1, 9))
+        options.append(("number", m.start(), m.end(), rep))
+
+    for m in _NAME.finditer(question):
+        if m.start() == 0:
+            continue
+        tok = m.group(0)
+        tw = fold(tok).split()
+        if not tw or not all(w in sent_words for w in tw):
+            continue
+        same = [
+            n
+            for n in names
+            if len(fold(n).split()) == len(tw)
+            and not (set(fold(n).split()) & (sent_words | q_words))
+        ]
+        if same:
+            options.append(("name", m.start(), m.end(), rng.choice(same)))
+
+    for m in _LOWER.finditer(question):
+        tok = m.group(0)
+        if tok in STOPWORDS or tok not in sent_words:
+            continue
+        if "-" in tok:
+            tail = tok.split("-")[-1]
+            same = [w for w in lowers if "-" in w and w.split("-")[-1] == tail and w != tok]
+        else:
+            same = [w for w in lowers if "-" not in w and w[-3:] == tok[-3:]]
+        same = [
+            w
+            for w in same
+            if w[:4] != tok[:4] and w not in sent_words and w not in q_words and w not in STOPWORDS
+        ]
+        if same:
+            options.append(("word", m.start(), m.end(), rng.choice(same)))
+
+    if not options:
+        return None
+    kinds = sorted({o[0] for o in options})
+    kind = rng.choice(kinds)
+    _, s, e, rep = rng.choice([o for o in options if o[0] == kind])
+    return question[:s] + rep + question[e:], kind
+
+
+# --- pairs --------------------------------------------------------------------------------------
+
+
+def _has_answer(sentence: str, answers: list[str]) -> bool:
+    fs = fold(sentence)
+    return any(fold(a) and fold(a) in fs for a in answers)
+
+
+def build_pairs(
+    articles: list[Article],
+    seed: int,
+    swap_rate: float = 0.7,
+    para_negs: int = 1,
+    article_negs: int = 1,
+    unans_negs: int = 2,
+    log: Counter[str] | None = None,
+) -> list[Pair]:
+    """Pairs for every question: answer sentence (1), same-paragraph and same-article look-alikes
+    (0), a near-miss rewrite with the answer sentence (0), unanswerable with look-alikes (0)."""
+    rng = random.Random(seed)
+    log = log if log is not None else Counter()
+    pairs: list[Pair] = []
+    for article in articles:
+        pool = term_pool(article.all_sentences())
+        for pi, p in enumerate(article.paragraphs):
+            others = [s for pj, o in enumerate(article.paragraphs) if pj != pi for s in o.sentences]
+            for q in p.questions:
+                if q.evidence is None:
+                    for i in top_by_overlap(q.text, p.sentences, unans_negs):
+                        pairs.append(Pair(q.text, article.title, p.sentences[i], 0, "unans"))
+                    continue
+                answer = p.sentences[q.evidence]
+                pairs.append(Pair(q.text, article.title, answer, 1, "pos"))
+                cands = [
+                    s
+                    for i, s in enumerate(p.sentences)
+                    if i != q.evidence and not _has_answer(s, q.answers)
+                ]
+                for i in top_by_overlap(q.text, cands, para_negs):
+                    pairs.append(Pair(q.text, article.title, cands[i], 0, "para_neg"))
+                ocands = [s for s in others if not _has_answer(s, q.answers)]
+                for i in top_by_overlap(q.text, ocands, article_negs):
+                    pairs.append(Pair(q.text, article.title, ocands[i], 0, "article_neg"))
+                if rng.random() < swap_rate:
+                    made = near_miss(q.text, answer, pool, rng)
+                    if made:
+                        log[f"near-miss made: {made[1]}"] += 1
+                        pairs.append(Pair(made[0], article.title, answer, 0, "swap"))
+                    else:
+                        log["near-miss: no term to swap"] += 1
+    return pairs
+
+
+def pair_counts(pairs: list[Pair]) -> dict[str, int]:
+    """Counts of pairs by kind and label."""
+    c: Counter[str] = Counter(p.kind for p in pairs)
+    c["label=1"] = sum(p.label for p in pairs)
+    c["label=0"] = len(pairs) - c["label=1"]
+    return dict(sorted(c.items()))
