@@ -38,7 +38,7 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
     latencies: list[float] = []
     examples: list[dict[str, Any]] = []
     for item in gold:
-        q = bot.retriever.analyse(item.question)
+        q = bot.retriever.read(item.question)
         start = time.perf_counter()
         hits = bot.search(item.question, max(5, bot.settings.retrieval.top_k))
         answer = answerer.answer(q, hits, bot.sources)

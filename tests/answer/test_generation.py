@@ -45,13 +45,13 @@ def local(assistant: Assistant) -> LLMAnswerer:
 
 
 def _ask(bot: Assistant, answerer: LLMAnswerer, question: str):
-    q = bot.retriever.analyse(question)
+    q = bot.retriever.read(question)
     hits = bot.search(question, max(5, bot.settings.retrieval.top_k))
     return hits, answerer.answer(q, hits, bot.sources)
 
 
 def _stream(bot: Assistant, answerer: LLMAnswerer, question: str):
-    q = bot.retriever.analyse(question)
+    q = bot.retriever.read(question)
     hits = bot.search(question, max(5, bot.settings.retrieval.top_k))
     stream = answerer.stream(q, hits, bot.sources)
     chunks: list[str] = []
@@ -98,7 +98,7 @@ def test_local_answers_gold_questions_with_checked_citations(assistant, local, q
 
 def test_the_model_reads_and_cites_only_the_passages_the_extractive_answer_quotes(assistant, local):
     hits, answer = _ask(assistant, local, HOST_Q)
-    extractive = local.fallback.answer(assistant.retriever.analyse(HOST_Q), hits, {})
+    extractive = local.fallback.answer(assistant.retriever.read(HOST_Q), hits, {})
     quoted = {c.chunk_id for c in extractive.citations}
     assert quoted and {h.chunk.chunk_id for h in local.reads(extractive, hits)} == quoted
     assert {c.chunk_id for c in answer.citations} <= quoted
