@@ -18,6 +18,7 @@ from assistant.answer.generation import LLMAnswerer, build_answerer, bundled_mod
 from assistant.api import Assistant
 from assistant.errors import SettingsError
 from assistant.language.text import terms
+from assistant.settings import settings_with
 from tests._app_fixtures import free_port
 
 pytest.importorskip(
@@ -38,7 +39,7 @@ INVENTED = "The Forum was moved to Mars in 2087 with 9000 robots [1]."
 @pytest.fixture(scope="module")
 def local(assistant: Assistant) -> LLMAnswerer:
     """The bundled SmolLM2 answerer, chosen through settings as a user would."""
-    settings = assistant.settings.model_copy(update={"answerer": "local"})
+    settings = settings_with(assistant.settings, answerer="local")
     answerer = build_answerer(settings, assistant.embedder)
     assert isinstance(answerer, LLMAnswerer)
     return answerer
@@ -128,8 +129,8 @@ def test_local_refuses_without_calling_the_model_when_evidence_is_weak(assistant
 
 
 def test_missing_gguf_file_is_a_clear_error(assistant, tmp_path):
-    settings = assistant.settings.model_copy(
-        update={"answerer": "local", "llm_model_path": tmp_path / "nope.gguf"}
+    settings = settings_with(
+        assistant.settings, answerer="local", llm_model_path=tmp_path / "nope.gguf"
     )
     with pytest.raises(SettingsError, match="no such GGUF file"):
         build_answerer(settings, assistant.embedder)
@@ -209,7 +210,7 @@ def _openai(bot: Assistant, url: str, timeout: float = 120.0) -> LLMAnswerer:
         "llm_timeout": timeout,
         "llm_context_tokens": 768,
     }
-    settings = bot.settings.model_copy(update=update)
+    settings = settings_with(bot.settings, **update)
     answerer = build_answerer(settings, bot.embedder)
     assert isinstance(answerer, LLMAnswerer)
     return answerer
