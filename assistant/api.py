@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import registry
-from assistant.answer.extractive import Answer, Answerer
+from assistant.answer.types import Answer, Answerer
 from assistant.errors import QuestionError
 from assistant.ingest.chunking import ChunkingSettings
 from assistant.ingest.documents import Source
 from assistant.language.questions import Question
-from assistant.retrieval.retriever import Hit, Retriever
+from assistant.retrieval.hits import Hit
+from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings, load_settings, settings_with
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.store.index import Index, Progress, SyncReport, sync_index
@@ -114,9 +114,9 @@ class Assistant:
     ) -> tuple[Question, list[Hit]]:
         """The checked, analysed question (with the typos it was read with) and its k best
         passages: by default the ones an answer is composed from."""
-        q = self.retriever.analyse(self._check(question))
+        text = self._check(question)
         documents = self._check_documents(documents)
-        q = replace(q, scope=tuple(documents) if documents else q.documents)
+        q = self.retriever.read(text, documents)
         return q, self.retriever.search(
             q, self._k(k, max(5, self.settings.retrieval.top_k)), documents
         )

@@ -28,7 +28,7 @@ def strengths(bot: Assistant, gold: Path) -> list[tuple[float, bool]]:
     """(evidence strength, answerable) for every question of a gold file."""
     out = []
     for item in load_gold(gold):
-        question = bot.retriever.analyse(item.question)
+        question = bot.retriever.read(item.question)
         hits = bot.retriever.search(question, k=5)
         out.append((evidence_strength(question, hits), item.answerable))
     return out

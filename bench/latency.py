@@ -30,7 +30,7 @@ def run(questions: int, rounds: int = 1) -> dict[str, Any]:
         for _ in range(rounds):
             for text in asked:
                 t0 = time.perf_counter()
-                q = r.analyse(text)
+                q = r.read(text)
                 t1 = time.perf_counter()
                 vector = model.embed_documents([q.text])[0]  # uncached, as for a new question
                 t2 = time.perf_counter()

@@ -25,6 +25,7 @@ from assistant.answer.generation import build_answerer
 from assistant.api import Assistant
 from assistant.evaluation.gold import load_gold
 from assistant.evaluation.metrics import citation_precision, claims, unsupported_claims
+from assistant.settings import settings_with
 from bench.common import corpus_arguments
 
 
@@ -38,7 +39,7 @@ def score(bot: Assistant, answerer: Any, gold: list[Any]) -> dict[str, Any]:
     latencies: list[float] = []
     examples: list[dict[str, Any]] = []
     for item in gold:
-        q = bot.retriever.analyse(item.question)
+        q = bot.retriever.read(item.question)
         start = time.perf_counter()
         hits = bot.search(item.question, max(5, bot.settings.retrieval.top_k))
         answer = answerer.answer(q, hits, bot.sources)
@@ -88,9 +89,7 @@ def main() -> None:
     index = args.index or Path(tempfile.mkdtemp(prefix="llm-quality-"))
     bot = Assistant.open(index_dir=index, corpus_dir=args.corpus)
     gold = load_gold(args.gold)[: args.limit]
-    generated = build_answerer(
-        bot.settings.model_copy(update={"answerer": args.answerer}), bot.embedder
-    )
+    generated = build_answerer(settings_with(bot.settings, answerer=args.answerer), bot.embedder)
     report = {
         args.answerer: score(bot, generated, gold),
         "extractive": score(bot, bot.answerer, gold),

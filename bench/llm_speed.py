@@ -52,7 +52,7 @@ def main() -> None:
     gold = [g for g in load_gold(args.gold) if g.answerable][: args.questions]
     for item in gold:
         # The prompt the answerer really sends: the passages it reads (llm_passages).
-        question = bot.retriever.analyse(item.question)
+        question = bot.retriever.read(item.question)
         hits = bot.search(item.question, 5)
         extractive = answerer.fallback.answer(question, hits, bot.sources)
         prompt = answerer.prompt(question, answerer.reads(extractive, hits))

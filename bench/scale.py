@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +77,7 @@ def vectors_run(
         "vectors_generated_s": round(gen_s, 2),
         "exact_batch_search_s": round(exact_batch_s, 2),
         "kinds": {},
-        "ann_settings": asdict(settings),
+        "ann_settings": settings.model_dump(),
     }
     for kind in kinds:
         gc.collect()

@@ -23,13 +23,15 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import SecretStr
 
 from assistant.answer.checking import CheckResult, SupportChecker
-from assistant.answer.extractive import Answer, Answerer, Citation, ExtractiveAnswerer, cite
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.markers import mark
 from assistant.answer.prompting import Prompt, PromptError, build_prompt
+from assistant.answer.types import Answer, Answerer, Citation, cite, require_question
 from assistant.errors import SettingsError
 from assistant.ingest.documents import Source
-from assistant.language.questions import Question, analyse
+from assistant.language.questions import Question
 from assistant.language.text import terms
-from assistant.retrieval.retriever import Hit
+from assistant.retrieval.hits import Hit
 from assistant.store.embeddings import Embedder
 
 if TYPE_CHECKING:
@@ -99,7 +101,7 @@ class LLMAnswerer:
         return [h for h in hits if h.chunk.chunk_id in cited] or list(hits)
 
     def answer(
-        self, question: str | Question, hits: Sequence[Hit], sources: Mapping[str, Source]
+        self, question: Question, hits: Sequence[Hit], sources: Mapping[str, Source]
     ) -> Answer:
         """The checked generated answer (or the extractive one, with the reason, on failure)."""
         stream = self.stream(question, hits, sources)
@@ -112,12 +114,12 @@ class LLMAnswerer:
 
     def stream(
         self,
-        question: str | Question,
+        question: Question,
         hits: Sequence[Hit],
         sources: Mapping[str, Source] | None = None,
     ) -> Generator[str, None, Answer]:
         """Yield the model's text as it comes; return the checked Answer (``yield from`` it)."""
-        q = question if isinstance(question, Question) else analyse(question)
+        q = require_question(question)
         hits = list(hits)
         sources = sources or {}
         extractive = self.fallback.answer(q, hits, sources)
@@ -191,7 +193,7 @@ def _compose(
             spans = quoted.setdefault(shown, [])
             if span not in spans:
                 spans.append(span)
-            marks.append(f"[{list(quoted).index(shown) + 1}]")
+            marks.append(mark(list(quoted).index(shown) + 1))
         sentence = claim.text.rstrip(" .;,:")
         sentence += "" if claim.text.endswith(("?", "!", "…")) else "."
         sentences.append(f"{sentence} {''.join(marks)}")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
 from assistant.ingest.chunking import sentence_spans
-from assistant.retrieval.retriever import Hit
+from assistant.retrieval.hits import Hit
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage

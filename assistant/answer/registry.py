@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import SettingsError
 
 if TYPE_CHECKING:  # the names alone are read by the CLI, which must start fast
-    from assistant.answer.extractive import Answerer
+    from assistant.answer.types import Answerer
     from assistant.settings import Settings
     from assistant.store.embeddings import Embedder
 

@@ -11,9 +11,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from assistant.answer.extractive import Answer, read_as_note
+from assistant.answer.types import Answer, read_as_note
 from assistant.language.text import POINTS_BACK, terms
-from assistant.retrieval.retriever import Hit
+from assistant.retrieval.hits import Hit
 
 ANSWER = "answer"
 PASSAGES = "passages"

@@ -6,10 +6,10 @@ import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from assistant.answer.extractive import Answer, Citation
+from assistant.answer.types import Answer, Citation
 from assistant.chat.conversation import PASSAGES, Turn
 from assistant.ingest.documents import Source
-from assistant.retrieval.retriever import Hit
+from assistant.retrieval.hits import Hit
 
 _QUIET_LICENCES = {"", "not stated"}
 

@@ -11,11 +11,12 @@ import re
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
-from assistant.answer.extractive import Answer
+from assistant.answer.markers import MARKER
+from assistant.answer.types import Answer, StreamingAnswerer
 from assistant.api import Assistant
 
 # One piece per cited sentence: "... text [1]" (an extractive answer is built that way).
-_PIECE = re.compile(r".*?(?:\[\d+\][.,;:]?\s*|$)", re.S)
+_PIECE = re.compile(rf".*?(?:{MARKER.pattern}[.,;:]?\s*|$)", re.S)
 
 
 def stream_answer(
@@ -23,13 +24,13 @@ def stream_answer(
 ) -> Iterator[str | Answer]:
     """Text pieces of the answer as they are ready, then the finished Answer, last."""
     q, hits = assistant.prepare(question, documents)  # QuestionError on bad input
-    stream = getattr(assistant.answerer, "stream", None)
-    if not callable(stream):
+    answerer = assistant.answerer
+    if not isinstance(answerer, StreamingAnswerer):
         answer = assistant.answerer.answer(q, hits, assistant.sources)
         yield from pieces(answer.text)
         yield answer
         return
-    final = yield from _relay(stream(q, hits, assistant.sources))
+    final = yield from _relay(answerer.stream(q, hits, assistant.sources))
     if final is None:  # a stream that gave no Answer: ask for the checked one
         final = assistant.answerer.answer(q, hits, assistant.sources)
     yield final

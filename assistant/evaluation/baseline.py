@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.extractive import Answer, Citation
+from assistant.answer.types import Answer, Citation
 from assistant.evaluation.systems import Retrieved
 from assistant.ingest.documents import Source, load_corpus
 from assistant.store.embeddings import Embedder

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.extractive import Answerer
 from assistant.answer.registry import BUILTIN
+from assistant.answer.types import Answerer
 from assistant.errors import AssistantError
 from assistant.settings import Settings, settings_with
 from assistant.store.embeddings import Embedder

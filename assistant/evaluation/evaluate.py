@@ -22,6 +22,7 @@ from assistant.evaluation.metrics import (
     contains_evidence,
     first_relevant_rank,
     percentile,
+    rank_figures,
     relevant,
 )
 from assistant.evaluation.run import ConfigResult, QuestionRecord, run_system
@@ -164,20 +165,20 @@ def retrieval_scores(
     gold: Sequence[GoldItem], search: Callable[[str], Sequence[str]]
 ) -> RetrievalScores:
     """Score a search function that returns ranked passage texts for a question."""
-    records = []
+    ranks = []
     misses = []
     for item in gold:
         if not item.answerable:
             continue
         rank = first_relevant_rank(list(search(item.question))[:10], item.evidence_items)
-        records.append(rank)
+        ranks.append(rank)
         if rank != 1:
             misses.append(f"{item.id} (rank {rank})")
-    n = max(1, len(records))
+    figures = {name: value or 0.0 for name, value in rank_figures(ranks).items()}
     return RetrievalScores(
-        hit1=sum(r == 1 for r in records) / n,
-        hit5=sum(r is not None and r <= 5 for r in records) / n,
-        hit10=sum(r is not None and r <= 10 for r in records) / n,
-        mrr10=sum(1 / r for r in records if r is not None) / n,
+        hit1=figures["hit@1"],
+        hit5=figures["hit@5"],
+        hit10=figures["hit@10"],
+        mrr10=figures["mrr@10"],
         misses=misses,
     )

@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from assistant.answer.markers import MARKER
+
 _WORD = re.compile(r"\w+")
-_MARKER = re.compile(r"\[(\d+)\]")
 # A claim ends at its citation markers, or at a sentence end followed by a capital/quote.
 _CLAIM_END = re.compile(r"((?:\s*\[\d+\])+)[.;:!?]?|(?<=[.!?])(?=\s+[\"“(A-Z0-9])")
 _ARTICLES = {"a", "an", "the"}
@@ -75,6 +76,17 @@ def reciprocal_rank(rank: int | None, k: int = 10) -> float:
     return 1.0 / rank if rank is not None and rank <= k else 0.0
 
 
+def rank_figures(ranks: Sequence[int | None]) -> dict[str, float | None]:
+    """hit@1, hit@5, hit@10 and MRR@10 from each question's first relevant rank (None: not in
+    the passages searched); None for each when there are no questions."""
+    return {
+        "hit@1": mean([hit_at(r, 1) for r in ranks]),
+        "hit@5": mean([hit_at(r, 5) for r in ranks]),
+        "hit@10": mean([hit_at(r, 10) for r in ranks]),
+        "mrr@10": mean([reciprocal_rank(r, 10) for r in ranks]),
+    }
+
+
 def ndcg_at(passages: Sequence[str], quotes: Sequence[Evidence], k: int = 10) -> float:
     """nDCG@k where each evidence quote is one relevant item, found at the first passage
     holding it (a repeat in an overlapping passage earns nothing). The ideal ranking puts
@@ -98,7 +110,7 @@ def ndcg_at(passages: Sequence[str], quotes: Sequence[Evidence], k: int = 10) ->
 
 def answer_tokens(text: str) -> list[str]:
     """Words of an answer for overlap scores: no citation markers, no articles."""
-    return [w for w in normalise(_MARKER.sub(" ", text)).split() if w not in _ARTICLES]
+    return [w for w in normalise(MARKER.sub(" ", text)).split() if w not in _ARTICLES]
 
 
 def token_f1(answer: str, gold: str) -> float:
@@ -133,7 +145,7 @@ def claims(answer: str) -> list[Claim]:
     start = 0
     for match in _CLAIM_END.finditer(answer):
         text = answer[start : match.start()].strip()
-        markers = tuple(int(n) for n in _MARKER.findall(match.group(1) or ""))
+        markers = tuple(int(n) for n in MARKER.findall(match.group(1) or ""))
         if normalise(text):
             pieces.append((text, markers))
         elif markers and pieces and not pieces[-1][1]:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.answer.extractive import Answer
+from assistant.answer.types import Answer
 from assistant.evaluation.gold import GoldItem
 from assistant.evaluation.metrics import (
     citation_precision,
@@ -15,11 +15,10 @@ from assistant.evaluation.metrics import (
     claims,
     containment,
     first_relevant_rank,
-    hit_at,
     mean,
     ndcg_at,
     percentile,
-    reciprocal_rank,
+    rank_figures,
     relevant,
     token_f1,
     unsupported_claims,
@@ -228,10 +227,7 @@ def summarise(records: Sequence[QuestionRecord]) -> dict[str, Any]:
         return sum(flags) / len(flags) if flags else None
 
     figures: dict[str, Any] = {
-        "hit@1": mean([hit_at(k, 1) for k in ranks]),
-        "hit@5": mean([hit_at(k, 5) for k in ranks]),
-        "hit@10": mean([hit_at(k, 10) for k in ranks]),
-        "mrr@10": mean([reciprocal_rank(k, 10) for k in ranks]),
+        **rank_figures(ranks),
         "ndcg@10": mean([r.ndcg for r in answerable]),
         "answer_f1": mean([r.f1 for r in answerable]),
         "answer_containment": mean([r.containment for r in answerable]),

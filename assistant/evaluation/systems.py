@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.answer.extractive import Answer
+from assistant.answer.types import Answer
 from assistant.api import Assistant
 from assistant.evaluation.configs import EvalConfig, make_answerer
 from assistant.settings import Settings

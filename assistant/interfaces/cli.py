@@ -17,7 +17,7 @@ from assistant.language.text import plural
 from assistant.settings import CONFIG_ENV
 
 if TYPE_CHECKING:
-    from assistant.answer.extractive import Answer
+    from assistant.answer.types import Answer
     from assistant.api import Assistant
     from assistant.store.index import SyncReport
 
@@ -165,22 +165,9 @@ def _cmd_search(args: argparse.Namespace) -> int:
     assistant = _open(args, quiet=args.json)
     hits = assistant.search(args.question, args.k, documents=args.document)
     if args.json:
-        rows = [
-            {
-                "rank": i,
-                "score": round(h.score, 6),
-                "dense_rank": h.dense_rank,
-                "bm25_rank": h.bm25_rank,
-                "doc_id": h.chunk.doc_id,
-                "title": h.chunk.title,
-                "page": h.chunk.page,
-                "last_page": h.chunk.last_page,
-                "section": h.chunk.section,
-                "chunk_id": h.chunk.chunk_id,
-                "text": h.chunk.text,
-            }
-            for i, h in enumerate(hits, start=1)
-        ]
+        rows = [{"rank": i, **h.to_dict()} for i, h in enumerate(hits, start=1)]
+        for row in rows:  # the name this command's JSON has always used for the passage
+            row["text"] = row.pop("passage")
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not hits:

@@ -9,6 +9,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
+# The passage is the Document's page_content; its span is start_index/end_index.
+_OWN_NAMES = {"passage", "start", "end"}
+
 
 class AssistantRetriever(BaseRetriever):
     """Returns passages as Documents whose metadata carries everything a citation needs."""
@@ -33,22 +36,15 @@ class AssistantRetriever(BaseRetriever):
                     id=chunk.chunk_id,
                     page_content=chunk.text,
                     metadata={
-                        "chunk_id": chunk.chunk_id,
-                        "doc_id": chunk.doc_id,
+                        # LangChain's names for the passage's place and origin.
+                        **{k: v for k, v in hit.to_dict().items() if k not in _OWN_NAMES},
                         "source": chunk.doc_id,
-                        "title": chunk.title,
                         "publisher": source.publisher if source else "",
                         "licence": source.licence if source else "",
-                        "page": chunk.page,
-                        "last_page": chunk.last_page,
-                        "section": chunk.section,
                         "headings": sorted(chunk.headings),
                         "start_index": chunk.start,
                         "end_index": chunk.end,
                         "rank": rank,
-                        "score": hit.score,
-                        "dense_rank": hit.dense_rank,
-                        "bm25_rank": hit.bm25_rank,
                     },
                 )
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from assistant.answer.extractive import REFUSAL_TEXT, UNSURE_TEXT, ExtractiveAnswerer
 from assistant.evaluation.gold import load_gold
 from tests.conftest import GOLD
@@ -36,8 +38,19 @@ def test_refusal_lists_closest_passages(assistant):
 
 
 def test_no_hits_refuses(assistant):
-    answer = ExtractiveAnswerer().answer("anything", [], assistant.sources)
+    answer = ExtractiveAnswerer().answer(
+        assistant.retriever.read("anything"), [], assistant.sources
+    )
     assert answer.refused and answer.confidence == 0
+
+
+def test_answerers_take_a_question_read_against_the_index(assistant):
+    # Plain text would be analysed without the index: typos, unknown names and scope lost.
+    with pytest.raises(TypeError, match=r"Assistant\.prepare"):
+        ExtractiveAnswerer().answer("anything", [], assistant.sources)
+    q, hits = assistant.prepare("Who leads Korea's vacine hub task force?")
+    assert q.corrections == (("vacine", "vaccine"),)
+    assert ExtractiveAnswerer().answer(q, hits, assistant.sources).read_as == q.corrections
 
 
 def test_licence_travels_with_the_citation(assistant):

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from assistant.answer.extractive import IN_ENGLISH, Answer
+from assistant.answer.extractive import IN_ENGLISH
+from assistant.answer.types import Answer
 from assistant.api import Assistant
 from assistant.errors import QuestionError
 

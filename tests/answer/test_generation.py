@@ -18,6 +18,7 @@ from assistant.answer.generation import LLMAnswerer, build_answerer, bundled_mod
 from assistant.api import Assistant
 from assistant.errors import SettingsError
 from assistant.language.text import terms
+from assistant.settings import settings_with
 from tests._app_fixtures import free_port
 
 pytest.importorskip(
@@ -38,20 +39,20 @@ INVENTED = "The Forum was moved to Mars in 2087 with 9000 robots [1]."
 @pytest.fixture(scope="module")
 def local(assistant: Assistant) -> LLMAnswerer:
     """The bundled SmolLM2 answerer, chosen through settings as a user would."""
-    settings = assistant.settings.model_copy(update={"answerer": "local"})
+    settings = settings_with(assistant.settings, answerer="local")
     answerer = build_answerer(settings, assistant.embedder)
     assert isinstance(answerer, LLMAnswerer)
     return answerer
 
 
 def _ask(bot: Assistant, answerer: LLMAnswerer, question: str):
-    q = bot.retriever.analyse(question)
+    q = bot.retriever.read(question)
     hits = bot.search(question, max(5, bot.settings.retrieval.top_k))
     return hits, answerer.answer(q, hits, bot.sources)
 
 
 def _stream(bot: Assistant, answerer: LLMAnswerer, question: str):
-    q = bot.retriever.analyse(question)
+    q = bot.retriever.read(question)
     hits = bot.search(question, max(5, bot.settings.retrieval.top_k))
     stream = answerer.stream(q, hits, bot.sources)
     chunks: list[str] = []
@@ -98,7 +99,7 @@ def test_local_answers_gold_questions_with_checked_citations(assistant, local, q
 
 def test_the_model_reads_and_cites_only_the_passages_the_extractive_answer_quotes(assistant, local):
     hits, answer = _ask(assistant, local, HOST_Q)
-    extractive = local.fallback.answer(assistant.retriever.analyse(HOST_Q), hits, {})
+    extractive = local.fallback.answer(assistant.retriever.read(HOST_Q), hits, {})
     quoted = {c.chunk_id for c in extractive.citations}
     assert quoted and {h.chunk.chunk_id for h in local.reads(extractive, hits)} == quoted
     assert {c.chunk_id for c in answer.citations} <= quoted
@@ -128,8 +129,8 @@ def test_local_refuses_without_calling_the_model_when_evidence_is_weak(assistant
 
 
 def test_missing_gguf_file_is_a_clear_error(assistant, tmp_path):
-    settings = assistant.settings.model_copy(
-        update={"answerer": "local", "llm_model_path": tmp_path / "nope.gguf"}
+    settings = settings_with(
+        assistant.settings, answerer="local", llm_model_path=tmp_path / "nope.gguf"
     )
     with pytest.raises(SettingsError, match="no such GGUF file"):
         build_answerer(settings, assistant.embedder)
@@ -209,7 +210,7 @@ def _openai(bot: Assistant, url: str, timeout: float = 120.0) -> LLMAnswerer:
         "llm_timeout": timeout,
         "llm_context_tokens": 768,
     }
-    settings = bot.settings.model_copy(update=update)
+    settings = settings_with(bot.settings, **update)
     answerer = build_answerer(settings, bot.embedder)
     assert isinstance(answerer, LLMAnswerer)
     return answerer

@@ -10,7 +10,7 @@ import pytest
 from fpdf import FPDF
 
 from assistant import Assistant
-from assistant.answer.extractive import cite
+from assistant.answer.types import cite
 from assistant.ingest.chunking import ChunkingSettings, split
 from assistant.ingest.documents import load_document
 

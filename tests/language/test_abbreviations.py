@@ -39,7 +39,7 @@ def test_each_form_brings_the_other():
 
 def test_a_question_in_full_words_finds_the_passage_that_abbreviates(assistant):
     question = "Which session of the forum dealt with artificial intelligence?"
-    assert "ai" in assistant.retriever.analyse(question).extra_terms
+    assert "ai" in assistant.retriever.read(question).extra_terms
     hits = assistant.search(question, k=3)
     assert any("Session 6: Leveraging innovation, AI" in h.chunk.text for h in hits)
 

@@ -66,7 +66,7 @@ def test_a_question_with_a_typo_finds_the_same_passage(assistant):
     typed = assistant.ask(asked)
     assert not typed.refused
     assert typed.citations[0].chunk_id == plain.citations[0].chunk_id
-    q = assistant.retriever.analyse(asked)
+    q = assistant.retriever.read(asked)
     assert q.corrections == (("Prodcution", "Production"),)
     assert "Prodcution" in q.text  # shown as typed
 
@@ -120,7 +120,7 @@ def test_find_passages_mode_says_how_a_typo_was_read(assistant):
     ],
 )
 def test_a_question_in_another_language_is_told_apart(assistant, text, foreign):
-    assert assistant.retriever.speller.foreign(text) is foreign
+    assert assistant.retriever.reader.speller.foreign(text) is foreign
 
 
 def test_question_words_typed_in_a_hurry_are_read_as_meant(assistant):

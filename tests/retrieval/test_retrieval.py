@@ -100,9 +100,7 @@ def test_bad_questions(assistant):
 def test_a_question_that_names_a_document_searches_that_document(assistant):
     # The explainer is described as one in the corpus manifest; the press release "explains"
     # things too, which without the reference would put it first.
-    q = assistant.retriever.analyse(
-        "What can political will be aimed at, according to the explainer?"
-    )
+    q = assistant.retriever.read("What can political will be aimed at, according to the explainer?")
     explainer = [
         d for d, meta in assistant.index.documents.items() if "Explainer" in meta["publisher"]
     ]
@@ -111,7 +109,7 @@ def test_a_question_that_names_a_document_searches_that_document(assistant):
     assert hits and {h.chunk.doc_id for h in hits} == set(explainer)
     assert any("domestic investments" in h.chunk.text for h in hits)
     # A name that matches no document's description is not a filter.
-    assert not assistant.retriever.analyse(
+    assert not assistant.retriever.read(
         "What does the annual report of the Secretariat say?"
     ).documents
 
@@ -130,18 +128,18 @@ def test_a_name_the_named_document_never_uses_is_unknown_there(assistant):
     # The WLPF report has an ISBN, the press release has none: asked of the press release, the
     # question names something its document never mentions, and the evidence is halved.
     asked = "What ISBN does the Korean press release on the vaccine hub carry?"
-    q = assistant.retriever.analyse(asked)
+    q = assistant.retriever.read(asked)
     assert q.documents and q.unknown_names == ("ISBN",)
     answer = assistant.ask(asked)
     assert answer.refused and answer.text.endswith("The document you named never mentions “ISBN”.")
     # Asked of the whole corpus, the ISBN is known: no name is unknown.
-    assert not assistant.retriever.analyse("What ISBN does the report carry?").unknown_names
+    assert not assistant.retriever.read("What ISBN does the report carry?").unknown_names
 
 
 def test_a_name_spelled_out_finds_the_initials_the_documents_write(assistant):
     # The explainer writes "2022 HRC Resolution ..." and never "Human Rights Council".
     asked = "Which 2022 Human Rights Council resolution is listed?"
-    q = assistant.retriever.analyse(asked)
+    q = assistant.retriever.read(asked)
     assert q.initialisms == (("hrc", frozenset({"human", "right", "council"})),)
     answer = assistant.ask(asked)
     assert not answer.refused and "HRC Resolution on access to medicines" in answer.text
@@ -152,4 +150,4 @@ def test_a_name_spelled_out_finds_the_initials_the_documents_write(assistant):
         "Does the report mention New Caledonia?",
         "What did Amnesty International say about local production?",
     ):
-        assert not assistant.retriever.analyse(asked).initialisms, asked
+        assert not assistant.retriever.read(asked).initialisms, asked

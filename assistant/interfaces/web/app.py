@@ -22,7 +22,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from assistant.answer.extractive import Answer, Citation
+from assistant.answer.types import Answer, Citation
 from assistant.api import Assistant
 from assistant.chat.conversation import (
     ANSWER,
@@ -36,7 +36,7 @@ from assistant.chat.export import answer_text, conversation_markdown
 from assistant.chat.feedback import Feedback, FeedbackLog
 from assistant.chat.streaming import stream_answer
 from assistant.errors import AssistantError
-from assistant.retrieval.retriever import Hit
+from assistant.retrieval.hits import Hit
 
 log = logging.getLogger(__name__)
 

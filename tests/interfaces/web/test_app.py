@@ -8,7 +8,7 @@ import gradio_client
 import httpx
 import pytest
 
-from assistant.answer.extractive import Answer, Citation
+from assistant.answer.types import Answer, Citation
 from assistant.api import Assistant
 from assistant.chat.conversation import PASSAGES, Turn
 from assistant.errors import AssistantError

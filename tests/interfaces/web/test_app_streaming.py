@@ -5,8 +5,8 @@ from __future__ import annotations
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer.extractive import Answer
 from assistant.answer.generation import LLMAnswerer
+from assistant.answer.types import Answer
 from assistant.api import Assistant
 from assistant.chat.streaming import pieces, stream_answer
 
