@@ -81,11 +81,11 @@ class Done:
 Event = Unchanged | Thanks | NeedsSubject | Problem | Pending | Done
 
 
-@dataclass
+@dataclass(eq=False)  # a conversation is itself, not equal to another with the same turns
 class ChatSession:
     """One conversation: its turns and a question waiting for its subject."""
 
-    assistant: Assistant
+    assistant: Assistant = field(repr=False)
     turns: list[Turn] = field(default_factory=list)
     # "and who leads it?" asked first: kept until a reply says what "it" is.
     awaiting: str | None = None

@@ -83,7 +83,7 @@ def build_app(
     export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
     handlers = Handlers(assistant, feedback, export_dir)
     # One budget for every question, whichever way it comes: the page, /chat, /ask, /search.
-    questions = {"concurrency_limit": limit, "concurrency_id": CONCURRENCY_ID}
+    questions: dict[str, Any] = {"concurrency_limit": limit, "concurrency_id": CONCURRENCY_ID}
     private: dict[str, Any] = {"api_visibility": "private"}
 
     with gr.Blocks(
