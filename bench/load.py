@@ -38,7 +38,7 @@ from typing import Any
 from bench.common import GOLD, ROOT, free_port, indexed_corpus, percentile, serving, wait_for_port
 
 REPORT = ROOT / "bench" / "reports" / "load.json"
-ALL_DOCUMENTS = "All documents"  # interfaces.web.app.ALL_DOCUMENTS, without importing Gradio's app
+ALL_DOCUMENTS = "All documents"  # interfaces.web.choices.ALL_DOCUMENTS, without importing the app
 _QUESTION = re.compile(r"Question: (.*?)(?:<br>|</div>)")
 # Reply HTML numbers its ids by turn (answer-3, src-3-1): the same answer at another turn
 # differs only there.

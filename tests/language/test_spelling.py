@@ -75,7 +75,7 @@ def test_the_answer_says_how_a_typo_was_read(assistant):
     from assistant.chat.conversation import Turn
     from assistant.chat.export import answer_text
     from assistant.interfaces.cli import format_answer
-    from assistant.interfaces.web import app as web
+    from assistant.interfaces.web import render as web
 
     asked = "Which country will host the next World Local Prodcution Forum?"
     note = "Read “Prodcution” as “Production”."
@@ -95,7 +95,7 @@ def test_a_name_no_document_mentions_is_not_corrected_into_one(assistant):
 
 def test_find_passages_mode_says_how_a_typo_was_read(assistant):
     from assistant.chat.conversation import PASSAGES, Turn
-    from assistant.interfaces.web import app as web
+    from assistant.interfaces.web import render as web
 
     asked = "World Local Prodcution Forum host"
     q, hits = assistant.prepare(asked, k=3)

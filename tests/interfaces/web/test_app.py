@@ -11,10 +11,13 @@ import pytest
 from assistant.answer.types import Answer, Citation
 from assistant.api import Assistant
 from assistant.chat.conversation import PASSAGES, Turn
+from assistant.chat.session import COURTESY_REPLY
 from assistant.errors import AssistantError
 from assistant.ingest.documents import Source
 from assistant.interfaces import access
 from assistant.interfaces.web import app as web
+from assistant.interfaces.web import handlers, render
+from assistant.interfaces.web.choices import ALL_DOCUMENTS, document_choices, example_questions
 from assistant.settings import load_settings
 from bench.load import text_of
 
@@ -45,7 +48,7 @@ def korean_doc(assistant: Assistant) -> tuple[str, str]:
     raise AssertionError("the corpus has no Korean press release")
 
 
-def chat(client: Any, question: str, document: str = web.ALL_DOCUMENTS, mode: str = "Answer"):
+def chat(client: Any, question: str, document: str = ALL_DOCUMENTS, mode: str = "Answer"):
     """One /chat call: (text left in the box, the whole conversation as messages)."""
     return client.predict(question, document, mode, api_name="/chat")
 
@@ -54,7 +57,7 @@ def chat(client: Any, question: str, document: str = web.ALL_DOCUMENTS, mode: st
 
 
 def test_ask_answers_with_citations(client: Any) -> None:
-    result = client.predict(KOREA_QUESTION, web.ALL_DOCUMENTS, api_name="/ask")
+    result = client.predict(KOREA_QUESTION, ALL_DOCUMENTS, api_name="/ask")
     assert result["refused"] is False
     assert "[1]" in result["answer"]
     assert any("15 experts" in c["passage"] for c in result["citations"])
@@ -62,7 +65,7 @@ def test_ask_answers_with_citations(client: Any) -> None:
 
 
 def test_ask_refuses_what_the_documents_dont_say(client: Any) -> None:
-    result = client.predict(UNANSWERABLE, web.ALL_DOCUMENTS, api_name="/ask")
+    result = client.predict(UNANSWERABLE, ALL_DOCUMENTS, api_name="/ask")
     assert result["refused"] is True
     assert result["citations"] == []
     assert result["suggestions"]
@@ -84,7 +87,7 @@ def test_ask_filters_by_document_title_and_id(client: Any, app_server: Server) -
 
 @pytest.mark.parametrize("question", ["", "   \n"])
 def test_ask_reports_an_empty_question(client: Any, question: str) -> None:
-    result = client.predict(question, web.ALL_DOCUMENTS, api_name="/ask")
+    result = client.predict(question, ALL_DOCUMENTS, api_name="/ask")
     assert result["error"] == "Please type a question."
 
 
@@ -99,7 +102,7 @@ def test_ask_answers_several_questions_at_once(client: Any) -> None:
         UNANSWERABLE,
         "When was the first World Local Production Forum held?",
     ]
-    jobs = [client.submit(q, web.ALL_DOCUMENTS, api_name="/ask") for q in questions * 2]
+    jobs = [client.submit(q, ALL_DOCUMENTS, api_name="/ask") for q in questions * 2]
     results = [job.result(timeout=60) for job in jobs]
     assert [r["question"] for r in results] == questions * 2
     assert [r["refused"] for r in results] == [False, True, False] * 2
@@ -121,11 +124,11 @@ def test_named_endpoints_are_pinned(client: Any) -> None:
 
 
 def test_chat_streams_the_answer_then_shows_sources(client: Any) -> None:
-    job = client.submit(KOREA_QUESTION, web.ALL_DOCUMENTS, "Answer", api_name="/chat")
+    job = client.submit(KOREA_QUESTION, ALL_DOCUMENTS, "Answer", api_name="/chat")
     cleared, history = job.result(timeout=60)
     steps = [out[1] for out in job.outputs()]
     assert len(steps) >= 3  # "searching", then the text in pieces, then with its sources
-    assert web.SEARCHING in text_of(steps[0][-1])
+    assert render.SEARCHING in text_of(steps[0][-1])
     assert cleared == ""
     assert [m["role"] for m in history] == ["user", "assistant", "assistant"]
     answer, sources = (text_of(m) for m in history[1:])
@@ -146,7 +149,7 @@ def test_follow_up_uses_the_previous_question(client: Any) -> None:
 def test_thanks_and_a_second_empty_send_ask_nothing(client: Any) -> None:
     _, first = chat(client, TASK_FORCE)
     text, history = chat(client, "ok thanks!")
-    assert text == "" and web.COURTESY_REPLY in text_of(history[-1])
+    assert text == "" and COURTESY_REPLY in text_of(history[-1])
     assert "ok thanks!" in text_of(history[-2])  # shown as said, then the short reply
     assert history[:-2] == first  # nothing asked again
     _, before = chat(client, "and who leads it?")
@@ -234,7 +237,7 @@ def citation(passage: str, sentence: str) -> Citation:
 def test_sources_html_escapes_documents_and_marks_the_sentence() -> None:
     sentence = f"The hub {INJECTION} is led by the Minister."
     passage = f"Intro line.\n\n{sentence} After *that*."
-    markup = web.sources_html([citation(passage, sentence)], number=4)
+    markup = render.sources_html([citation(passage, sentence)], number=4)
     assert "<img" not in markup and "<b>" not in markup and "<i>" not in markup
     assert f"<mark>The hub {INJECTION.replace('<', '&lt;').replace('>', '&gt;')}" in markup
     assert markup.count("<mark>") == 1
@@ -246,7 +249,7 @@ def test_sources_html_escapes_documents_and_marks_the_sentence() -> None:
 
 
 def test_markers_link_only_to_known_sources() -> None:
-    linked = web.link_markers(f"{INJECTION} First [1]. Second [2]. Not a source [7].", 3, {1, 2})
+    linked = render.link_markers(f"{INJECTION} First [1]. Second [2]. Not a source [7].", 3, {1, 2})
     assert '<a class="cite" href="#src-3-1" title="Show source 1">[1]</a>' in linked
     assert 'href="#src-3-2"' in linked
     assert "[7]" in linked and "src-3-7" not in linked
@@ -254,9 +257,9 @@ def test_markers_link_only_to_known_sources() -> None:
 
 
 def test_highlight_ignores_a_span_outside_the_passage() -> None:
-    assert web.highlight("a < b", (3, 99)) == "a &lt; b"
-    assert web.highlight("a < b", (0, 1)) == "<mark>a</mark> &lt; b"
-    assert web.highlight("a < b", (4, 5), (0, 1)) == "<mark>a</mark> &lt; <mark>b</mark>"
+    assert render.highlight("a < b", (3, 99)) == "a &lt; b"
+    assert render.highlight("a < b", (0, 1)) == "<mark>a</mark> &lt; b"
+    assert render.highlight("a < b", (4, 5), (0, 1)) == "<mark>a</mark> &lt; <mark>b</mark>"
 
 
 def test_turns_render_and_ratings_find_their_turn(assistant: Assistant) -> None:
@@ -264,32 +267,32 @@ def test_turns_render_and_ratings_find_their_turn(assistant: Assistant) -> None:
     refused = Turn("Q2", "Q2", answer=assistant.ask(UNANSWERABLE))
     found = Turn("Q3", "Q3", mode=PASSAGES, hits=assistant.search("task force", 2))
     turns = [answered, refused, found]
-    messages = web.render(turns)
+    messages = render.render(turns)
     assert len(messages) == 3 + 3 + 2
     assert "You may be looking for" in messages[5]["content"]
-    assert [web.owner_of(turns, i) for i in range(len(messages))] == [0] * 3 + [1] * 3 + [2] * 2
-    assert web.owner_of(turns, len(messages)) is None
-    record = web.feedback_record(assistant, refused, "down", "no answer")
+    assert [render.owner_of(turns, i) for i in range(len(messages))] == [0] * 3 + [1] * 3 + [2] * 2
+    assert render.owner_of(turns, len(messages)) is None
+    record = handlers.feedback_record(assistant, refused, "down", "no answer")
     assert record.refused is True and record.comment == "no answer"
     assert record.index_version == assistant.index.version
 
 
 def test_answer_text_is_escaped() -> None:
     turn = Turn("q", "q", answer=Answer("q", f"{INJECTION} [1]", [], refused=False))
-    message = web.turn_messages(turn, 1)[1]
+    message = render.turn_messages(turn, 1)[1]
     assert "<img" not in message["content"]
     assert "&lt;img src=x onerror=alert(1)&gt; [1]" in message["content"]
 
 
 def test_example_questions_are_answered_by_the_documents(assistant: Assistant) -> None:
-    examples = web.example_questions(assistant)
+    examples = example_questions(assistant)
     assert 1 <= len(examples) <= 4
     assert not any(assistant.ask(q).refused for q in examples)
 
 
 def test_document_choices_start_with_all(assistant: Assistant) -> None:
-    choices = web.document_choices(assistant)
-    assert choices[0] == (web.ALL_DOCUMENTS, web.ALL_DOCUMENTS)
+    choices = document_choices(assistant)
+    assert choices[0] == (ALL_DOCUMENTS, ALL_DOCUMENTS)
     assert {value for _, value in choices[1:]} == set(assistant.index.documents)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from assistant.answer.extractive import REFUSAL_TEXT
+from assistant.interfaces.web.render import COPY_LABEL
 
 if TYPE_CHECKING:
     from tests._app_fixtures import Server
@@ -194,6 +195,11 @@ def test_copy_and_download_carry_the_sources(page: Any, app_server: Server) -> N
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith(f"Question: {FORUM}")
     assert "Sources:\n[1] World Local Production Forum" in copied
+    # The button's own label comes back (page.js keeps it; the Python sets it).
+    page.wait_for_function(
+        "([label]) => document.querySelector('#chat button.copy-answer').textContent === label",
+        arg=[COPY_LABEL],
+    )
 
     download_button = page.locator("#download")
     page.wait_for_function(
