@@ -14,6 +14,7 @@ from assistant.ingest.chunking import ChunkingSettings
 from assistant.ingest.documents import Source
 from assistant.language.questions import Question
 from assistant.retrieval.hits import Hit
+from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings, load_settings, settings_with
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
@@ -33,12 +34,13 @@ class Assistant:
         settings: Settings,
         answerer: Answerer | None = None,
         report: SyncReport | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
         self.report = report or SyncReport()
-        self.retriever = Retriever(index, embedder, settings.retrieval)
+        self.retriever = Retriever(index, embedder, settings.retrieval, reranker=reranker)
         self.answerer: Answerer = answerer or registry.build(settings, embedder)
         self.sources = {
             doc_id: Source(**{k: meta.get(k, "") for k in Source.__dataclass_fields__})
@@ -54,6 +56,7 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
         answerer: Answerer | str | None = None,
+        reranker: Reranker | None = None,
         rebuild: bool = False,
         progress: Progress | None = None,
         **overrides: Any,
@@ -94,7 +97,7 @@ class Assistant:
             max_document_bytes=settings.index.max_document_mb * 1024 * 1024,
             **kwargs,
         )
-        return cls(index, embedder, settings, answerer, report)
+        return cls(index, embedder, settings, answerer, report, reranker)
 
     def search(
         self, question: str, k: int | None = None, documents: Sequence[str] | None = None

@@ -77,3 +77,9 @@ def test_the_answerer_names_come_from_the_registry():
 
     with pytest.raises(SettingsError, match="known: extractive, local, openai"):
         check("poet")
+
+
+def test_the_readme_names_every_builtin_answerer():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `answer.answerer`"))
+    assert all(f"`{name}`" in row for name in BUILTIN)
