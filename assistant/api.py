@@ -13,6 +13,7 @@ from assistant.errors import QuestionError
 from assistant.ingest.chunking import ChunkingSettings
 from assistant.ingest.documents import Source
 from assistant.language.questions import Question
+from assistant.retrieval.answerability import answerability_reranker
 from assistant.retrieval.hits import Hit
 from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.retriever import Retriever
@@ -40,7 +41,12 @@ class Assistant:
         self.embedder = embedder
         self.settings = settings
         self.report = report or SyncReport()
-        self.retriever = Retriever(index, embedder, settings.retrieval, reranker=reranker)
+        self.retriever = Retriever(
+            index,
+            embedder,
+            settings.retrieval,
+            reranker=reranker or answerability_reranker(settings.retrieval),
+        )
         self.answerer: Answerer = answerer or registry.build(settings, embedder)
         self.sources = {
             doc_id: Source(**{k: meta.get(k, "") for k in Source.__dataclass_fields__})
@@ -75,8 +81,10 @@ class Assistant:
             settings = settings_with(
                 settings, index_dir=index_dir, corpus_dir=corpus_dir, **overrides
             )
+        # Named models are checked before minutes of indexing, not after.
         if answerer is None:
-            registry.check(settings.answer.answerer)  # before minutes of indexing, not after
+            registry.check(settings.answer.answerer)
+        reranker = reranker or answerability_reranker(settings.retrieval)
         embedder = embedder or SentenceTransformerEmbedder(
             settings.index.embedding_model,
             settings.index.embedding_device,

@@ -131,6 +131,25 @@ class RetrievalSettings(_Group):
         le=1,
         description="Word-set overlap (Jaccard) above which a passage is a near-duplicate.",
     )
+    answerability_model: str = Field(
+        default="none",
+        description=(
+            "The model that judges whether a sentence answers the question (reranking, refusal, "
+            "answer length): 'bundled' (models/answerability, see its model card), 'none', or a "
+            "folder (an ONNX export with config.json, or a sentence-transformers CrossEncoder)."
+        ),
+    )
+    rerank_passages: int = Field(
+        default=6, ge=1, description="Top fused passages the answerability model reads."
+    )
+    rerank_sentences: int = Field(
+        default=2, ge=1, description="Best sentences of each such passage the model reads."
+    )
+    rerank_weight: float = Field(
+        default=2.0,
+        ge=0,
+        description="Weight of the model's best probability, relative to a rank-1 vote.",
+    )
     correct_typos: bool = Field(
         default=True,
         description=(

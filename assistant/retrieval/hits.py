@@ -22,6 +22,14 @@ class Hit:
     passage_coverage: float = 0.0  # the whole passage's (with its section heading) share
     best_sentence: int | None = None  # index into chunk.sentences
     sentence_scores: tuple[float, ...] = field(default=(), repr=False)
+    # The answerability model's probability for the sentences it read: (sentence, score).
+    answer_scores: tuple[tuple[int, float], ...] = field(default=(), repr=False)
+
+    @property
+    def answerability(self) -> float | None:
+        """The model's best probability that a sentence of this passage answers; None when the
+        model did not read it."""
+        return max((p for _, p in self.answer_scores), default=None)
 
     @property
     def sentence_score(self) -> float:

@@ -107,25 +107,29 @@ def _quantize(source: Path, target: Path) -> None:
         raise SettingsError(f"Could not quantize the ONNX embedding model: {exc}") from None
 
 
+def onnx_session(model_file: Path, threads: int | None = None) -> Any:
+    """An ONNX Runtime session on the CPU for a model file (threads: None, one per core)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise SettingsError("ONNX models need onnxruntime: pip install onnxruntime onnx") from None
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or 0  # 0: one per core
+    # Spinning worker threads wait for work by burning CPU: on a busy machine one short
+    # question then took 27 ms instead of 16 ms (and batches gain nothing from it).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own types for unreadable models
+        raise SettingsError(f"Cannot load the ONNX model {model_file}: {exc}") from None
+
+
 class OnnxEncoder:
     """Runs the exported encoder: token ids in, last hidden states out (numpy)."""
 
     def __init__(self, model_file: Path, threads: int | None = None) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError:
-            raise SettingsError(
-                "The ONNX embedding backend needs onnxruntime: pip install onnxruntime onnx"
-            ) from None
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or 0  # 0: one per core
-        # Spinning worker threads wait for work by burning CPU: on a busy machine one short
-        # question then took 27 ms instead of 16 ms (and batches gain nothing from it).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = onnx_session(model_file, threads)
 
     def hidden_states(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
         """Token vectors, shape (batch, tokens, dimension), float32."""
