@@ -19,6 +19,7 @@ from assistant.language.lexicon import (
     DEMONSTRATIVES,
     EVERY_QUESTION_WORD,
     NAME_WORD,
+    NOUN_QUESTION_WORDS,
     POINTS_BACK,
     POSSESSIVES,
     QUESTION_WORDS,
@@ -48,7 +49,9 @@ _DETERMINER_NEXT = re.compile(r"\s+([a-z][\w-]*)")
 _AFTER_PRONOUN = frozenset(AUXILIARIES) | frozenset(
     re.findall(r"\w+", "mean means about for in on at by to of the a an")
 )
-_COPULA_SUBJECT = re.compile(rf"^\s*(?:what|who|which)\s+{one_of(COPULAS)}\s+(.+?)\s*\??\s*$", re.I)
+_COPULA_SUBJECT = re.compile(
+    rf"^\s*{one_of(NOUN_QUESTION_WORDS)}\s+{one_of(COPULAS)}\s+(.+?)\s*\??\s*$", re.I
+)
 _AUX_REST = re.compile(
     rf"^\s*(?:how\s+(?:many|much)(?:\s+\w+)?|{'|'.join(QUESTION_WORDS)})\s+"
     rf"(?P<aux>{'|'.join(AUXILIARIES)})\s+"
@@ -263,7 +266,7 @@ def _swappable(previous_wh: re.Match[str], wh: str) -> bool:
     if len(old_phrase) > 1:  # "how many speakers", "which country": the subject goes with it
         return False
     old = old_phrase[0]
-    if old == new or old not in {"who", "what", "which"}:
+    if old == new or old not in NOUN_QUESTION_WORDS:
         return True
     following = previous_wh.string[previous_wh.end() :].split()[:1]
     # "What did Korea agree?": an auxiliary, then the subject. "Who will host": no subject.

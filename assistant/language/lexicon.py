@@ -1,5 +1,5 @@
 """The English words the language rules read, defined once: question words, auxiliaries, words
-that point back, names, months and weekdays, abbreviations that end with a full stop."""
+that point back, names, months and weekdays, abbreviations written with a full stop."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ QUESTION_WORDS = ("how", "what", "when", "where", "which", "who", "why")
 # clause ("the task force, whose members ..."): only rules about a question's start take them.
 WHO_FORMS = ("whom", "whose")
 EVERY_QUESTION_WORD = (*QUESTION_WORDS, *WHO_FORMS)
+# Question words that stand for a thing or person, and so may be a question's subject ("Who will
+# host it?") or ask what its subject is ("What is the WLPF?"); the others ask how, when, where, why.
+NOUN_QUESTION_WORDS = ("what", "which", "who")
 
 # Forms of "be": "What is X?" names its subject right after.
 COPULAS = ("is", "are", "was", "were")
@@ -33,7 +36,7 @@ ASKING_WORDS = (
     *("do", "does", "did", "can", "could", "should", "will", "would", "may"),
     *REQUEST_VERBS,
 )
-STARTS_ASKING = re.compile(rf"\W*({'|'.join(ASKING_WORDS)})\b", re.I)
+STARTS_ASKING = re.compile(rf"\W*{one_of(ASKING_WORDS)}\b", re.I)
 
 # Words that point back to something said before ("Who leads it?"): a follow-up borrows its
 # subject from the previous question, a question its subject from the sentences around it.
@@ -64,9 +67,9 @@ MONTHS = (
 )
 WEEKDAYS = r"(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
 
-# Words that end with a full stop and end no sentence ("Dr. Kim", "e.g. hubs", "et al. found"),
-# besides single letters ("U.S.", "J. Smith"). Written as in edited text; typed text in any case.
-ABBREVIATIONS = (
+# Shortened words whose full stop ends no sentence ("Dr. Kim", "et al. found"), besides single
+# letters ("U.S.", "e.g.", "J. Smith"). As edited text writes them; typed text, in any case.
+DOTTED_ABBREVIATIONS = (
     *("Dr", "Mr", "Mrs", "Ms", "Prof", "St", "No", "Nos", "Inc", "Ltd"),
     *("vs", "etc", "cf", "al", "approx", "Fig", "Art", "para"),
 )
