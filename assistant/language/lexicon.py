@@ -33,7 +33,8 @@ REQUEST_VERBS = ("list", "name", "give", "tell", "explain", "describe")
 ASKING_WORDS = (
     *EVERY_QUESTION_WORD,
     *COPULAS,
-    *("do", "does", "did", "can", "could", "should", "will", "would", "may"),
+    *BARE_VERB_AUXILIARIES,
+    "may",
     *REQUEST_VERBS,
 )
 STARTS_ASKING = re.compile(rf"\W*{one_of(ASKING_WORDS)}\b", re.I)
