@@ -18,8 +18,8 @@ from bench.common import CORPUS
 
 def real_sentences(corpus_dir: Path = CORPUS) -> list[str]:
     """Every sentence of the real corpus (as the chunker splits them), de-duplicated."""
-    from assistant.ingest.chunking import sentence_spans
     from assistant.ingest.documents import load_corpus
+    from assistant.language.sentences import sentence_spans
 
     out: list[str] = []
     for doc in load_corpus(corpus_dir).documents:

@@ -10,7 +10,7 @@ from itertools import pairwise
 import numpy as np
 
 from assistant.answer.prompting import Passage, Prompt
-from assistant.ingest.chunking import sentence_spans
+from assistant.language.sentences import sentence_spans
 from assistant.language.text import terms
 from assistant.store.embeddings import Embedder
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
-from assistant.ingest.chunking import sentence_spans
+from assistant.language.sentences import sentence_spans
 from assistant.retrieval.hits import Hit
 
 if TYPE_CHECKING:

@@ -12,7 +12,20 @@ import uuid
 from dataclasses import dataclass, field
 
 from assistant.answer.types import Answer, read_as_note
-from assistant.language.text import POINTS_BACK, terms
+from assistant.language.lexicon import (
+    AUXILIARIES,
+    BARE_VERB_AUXILIARIES,
+    COPULAS,
+    DEMONSTRATIVES,
+    EVERY_QUESTION_WORD,
+    NAME_WORD,
+    NOUN_QUESTION_WORDS,
+    POINTS_BACK,
+    POSSESSIVES,
+    QUESTION_WORDS,
+    one_of,
+)
+from assistant.language.text import terms
 from assistant.retrieval.hits import Hit
 
 ANSWER = "answer"
@@ -24,27 +37,24 @@ _CONNECTOR = re.compile(
 _WHAT_ABOUT = re.compile(r"^\s*(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.I)
 _WH = re.compile(
     r"^\s*(how\s+(?:many|much)(?:\s+\w+)?|(?:which|what)\s+(?:year|date|day|month|country|countries)"
-    r"|what|who|whom|whose|when|where|why|which|how)\b",
+    rf"|{'|'.join(EVERY_QUESTION_WORD)})\b",
     re.I,
 )
+# Not "that": before a word it is as often a relative pronoun ("the body that leads").
 _DEMONSTRATIVE = re.compile(r"\b(?:this|these|those)\s+\w", re.I)
-_POSSESSIVE = {"its", "their", "his", "her"}
+_POSSESSIVE = frozenset(POSSESSIVES)
 _DETERMINER_NEXT = re.compile(r"\s+([a-z][\w-]*)")
 # Words that follow a demonstrative used as a pronoun ("is this", "was that held") rather than
 # as a determiner ("this forum").
-_AFTER_PRONOUN = frozenset(
-    re.findall(
-        r"\w+",
-        "is are was were will would can could should has have had does do did mean means "
-        "about for in on at by to of the a an",
-    )
+_AFTER_PRONOUN = frozenset(AUXILIARIES) | frozenset(
+    re.findall(r"\w+", "mean means about for in on at by to of the a an")
 )
 _COPULA_SUBJECT = re.compile(
-    r"^\s*(?:what|who|which)\s+(?:is|are|was|were)\s+(.+?)\s*\??\s*$", re.I
+    rf"^\s*{one_of(NOUN_QUESTION_WORDS)}\s+{one_of(COPULAS)}\s+(.+?)\s*\??\s*$", re.I
 )
 _AUX_REST = re.compile(
-    r"^\s*(?:how\s+(?:many|much)(?:\s+\w+)?|what|who|when|where|why|which|how)\s+"
-    r"(?P<aux>is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\s+"
+    rf"^\s*(?:how\s+(?:many|much)(?:\s+\w+)?|{'|'.join(QUESTION_WORDS)})\s+"
+    rf"(?P<aux>{'|'.join(AUXILIARIES)})\s+"
     r"(.+?)\s*\??\s*$",
     re.I,
 )
@@ -52,24 +62,24 @@ _NAME = re.compile(
     r"((?:(?:the|a|an)\s+(?:\w+\s+){0,2})?"  # "the first ..." before a name belongs to it
     r"(?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|on|in|the|de|du)\s+|\s+))*[A-Z][\w’'-]*)"
 )
-_DO_AUX = frozenset(re.findall(r"\w+", "do does did will would can could should"))
+_DO_AUX = frozenset(BARE_VERB_AUXILIARIES)
 _TRAILING_VERB = re.compile(r"\s+\w+(?:\s+(?:to|for|on|in|with|about|from|of|by))?$")
 _ABOUT = re.compile(r"\s*\(about (.+)\)\s*$")
+# "who chairs the experts group and when does it meet?": a second question, joined by "and".
+_AND_ASKS = re.compile(rf"\s+and\s+(?={one_of(QUESTION_WORDS)}\b)", re.I)
 _SAYS_ENOUGH = 2  # terms before a pronoun that give it something to stand for
 _SAYS_PLENTY = 3  # terms of its own that make a question standalone, "and" or not
 _SINGULAR = {"it", "its", "this", "that"}
 _NAME_WORDS = 10  # a reply naming what "it" is, not a sentence
-_AUX_FIRST = re.compile(
-    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)\b", re.I
-)
+_AUX_FIRST = re.compile(rf"^{one_of(AUXILIARIES)}\b", re.I)
 # A name or abbreviation of the question's own ("GMP", "the Experts Group").
-_OWN_NAME = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
+_OWN_NAME = re.compile(rf"\b(?:[A-Z]{{2,}}|{NAME_WORD}(?:\s+{NAME_WORD})+)\b")
 # "going back to the Korean task force, when was it launched", "the implementation unit, who
 # leads it?", "back to the forum - how many speakers were there?"
 _TOPIC_FIRST = re.compile(
     r"^(?:(?:going\s+back\s+to|back\s+to|returning\s+to|regarding|as\s+for|on)\s+)?"
     r"(?P<topic>(?:the|a|an)\s+[^,:;?]{2,80}?)\s*(?:,|:|;|\s[-–—])\s*"
-    r"(?P<ask>(?:how|what|when|where|which|who|why)\b.+)$",
+    rf"(?P<ask>{one_of(QUESTION_WORDS)}\b.+)$",
     re.I,
 )
 # A message made only of these thanks or acknowledges; it asks nothing.
@@ -242,7 +252,7 @@ def _before_own_subject(text: str, pronoun: re.Match[str]) -> bool:
     before = text[: pronoun.start()]
     if any(m.start() > 0 for m in _NAME.finditer(before)):
         return False
-    clause = re.split(r"\s+and\s+(?=(?:how|what|when|where|which|who|why)\b)", before, flags=re.I)
+    clause = _AND_ASKS.split(before)
     return len(clause) == 1 or len(terms(clause[0])) < _SAYS_ENOUGH
 
 
@@ -256,7 +266,7 @@ def _swappable(previous_wh: re.Match[str], wh: str) -> bool:
     if len(old_phrase) > 1:  # "how many speakers", "which country": the subject goes with it
         return False
     old = old_phrase[0]
-    if old == new or old not in {"who", "what", "which"}:
+    if old == new or old not in NOUN_QUESTION_WORDS:
         return True
     following = previous_wh.string[previous_wh.end() :].split()[:1]
     # "What did Korea agree?": an auxiliary, then the subject. "Who will host": no subject.
@@ -298,7 +308,7 @@ def _possessive(subject: str) -> str:
 def _referring_pronoun(text: str) -> re.Match[str] | None:
     for match in POINTS_BACK.finditer(text):
         word = match.group(1).lower()
-        if word in {"this", "that", "these", "those"}:
+        if word in DEMONSTRATIVES:
             following = _DETERMINER_NEXT.match(text, match.end())
             if following and following.group(1).lower() not in _AFTER_PRONOUN:
                 continue  # a determiner: "this forum" names its own subject

@@ -9,12 +9,10 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from assistant.ingest.documents import Document
+from assistant.language.sentences import sentence_spans
 
 # [CLS] and [SEP] (or the model's equivalents) take two places in the model's window.
 SPECIAL_TOKENS = 2
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•○□◈*\-–])")
-_ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|No|Nos|St|Art|Fig|cf|al)\.$")
 
 
 class TokenCounter(Protocol):
@@ -159,26 +157,6 @@ def _places(
 
 def _chunk_id(doc_id: str, text: str) -> str:
     return hashlib.sha256(f"{doc_id}\x00{text}".encode()).hexdigest()[:20]
-
-
-def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Character spans of the sentences in one paragraph (trimmed of surrounding space)."""
-    spans = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if _ABBREVIATIONS.search(text[start : match.start()]):
-            continue
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    out = []
-    for a, b in spans:
-        piece = text[a:b]
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece) - len(piece.rstrip())
-        if piece.strip():
-            out.append((offset + a + lead, offset + b - trail))
-    return out
 
 
 def _units(document: Document, counter: TokenCounter, budget: int) -> list[_Unit]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.language.text import MONTHS, POINTS_BACK, term_of, terms, words
+from assistant.language.lexicon import (
+    MONTHS,
+    NAME,
+    POINTS_BACK,
+    QUESTION_WORDS,
+    STARTS_ASKING,
+    WEEKDAYS,
+    one_of,
+)
+from assistant.language.sentences import sentences
+from assistant.language.text import term_of, terms, words
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
@@ -14,14 +24,12 @@ _NUMBER_WORDS = (
 _NUMBER = re.compile(rf"\b(\d[\d,.]*|{_NUMBER_WORDS})\b", re.IGNORECASE)
 _DATE = re.compile(
     rf"\b((19|20)\d\d|\d{{1,2}}(st|nd|rd|th)?\s+{MONTHS}|{MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?"
-    rf"|\d{{4}}-\d\d-\d\d|(?i:(mon|tues|wednes|thurs|fri|satur|sun)day|today|yesterday))\b"
+    rf"|\d{{4}}-\d\d-\d\d|{WEEKDAYS}|(?i:today|yesterday))\b"
 )
 # Finer kinds of date, and places: "In which month ...?" is not answered by a year.
 _MONTH = re.compile(rf"\b{MONTHS}\b")
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
-_WEEKDAY = re.compile(
-    r"\b(?i:(mon|tues|wednes|thurs|fri|satur|sun)day)\b|\b(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b"
-)
+_WEEKDAY = re.compile(rf"\b{WEEKDAYS}\b|\b(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b")
 _PLACE = re.compile(r"\b(?:[Ii]n|[Aa]t|[Oo]n)\s+(?:the\s+)?([A-Z][\w-]+)")
 # Capitalised words after "in"/"at" that are not places: languages and parts of documents.
 _NOT_PLACES = frozenset(
@@ -62,7 +70,7 @@ _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|</?[a-z][^<>]{0,200}>", re.I
 # Signs that a question asks two things, each of which may be answered in another passage:
 # a second wh-clause, two sources, "both", or two dates or years.
 _TWO_PARTS = re.compile(
-    r"\band\s+((on|in|at|for|by|from|with|to|of)\s+)?(who|what|when|where|which|whom|how|why)\b"
+    rf"\band\s+((on|in|at|for|by|from|with|to|of)\s+)?{one_of((*QUESTION_WORDS, 'whom'))}\b"
     r"|\baccording\s+to\s+(the\s+)?[\w-]+(\s+[\w-]+)?\s+and\s+(the\s+)?[\w-]+|\bboth\b",
     re.I,
 )
@@ -110,22 +118,8 @@ _KIND_PATTERNS = {
     "weekday": _WEEKDAY,
 }
 _DATE_KINDS = frozenset({"number", "date", "month", "year", "weekday"})
-_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:[-\s][A-Z][a-z]+)*)\b")
+_NAME = re.compile(rf"(?<!^)(?<![.?!]\s)\b({NAME})\b")
 _ABBREVIATION = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z](?:-[A-Z0-9]+)*)s?\b")
-# People type a question with context around it: "I'm with the Ministry of Health in Uganda.
-# When was the first forum held? It's for a briefing." The sentence that asks is what the
-# passages must answer; the others only help find them.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Za-z])")
-# A full stop that ends an abbreviation ("the U.S.", "e.g.", "Dr.") ends no sentence.
-_ABBREVIATED = re.compile(
-    r"(\b[A-Za-z]\.)+$|\b(Dr|Mr|Mrs|Ms|Prof|St|No|Nos|vs|etc|cf|approx|Inc|Ltd|Fig|Art|para)\.$",
-    re.I,
-)
-_QUESTION_WORD = (
-    r"who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
-    r"|should|will|would|may|list|name|give|tell|explain|describe"
-)
-_STARTS_ASKING = re.compile(rf"^\W*({_QUESTION_WORD})\b", re.I)
 # A sentence without a question word may still ask: "I'd like to know which session ...".
 _WANTS_TO_KNOW = re.compile(
     r"\b(tell\s+me|like\s+to\s+(know|understand)|need\s+to\s+know|want\s+to\s+know)\b", re.I
@@ -259,14 +253,11 @@ def clean(text: str) -> str:
 def asking_part(text: str) -> str:
     """The sentences that ask, without a wrapping request ("can you tell me") or the sentences
     saying who asks and why; a one-sentence question is all ask."""
-    parts: list[str] = []
-    for piece in _SENTENCE_END.split(text):
-        # "in the U.S. When was ...": the abbreviation ends the sentence after all.
-        if parts and _ABBREVIATED.search(parts[-1]) and not _STARTS_ASKING.match(piece):
-            parts[-1] += " " + piece
-        elif piece.strip():
-            parts.append(piece)
-    asks = [p for p in parts if p.rstrip().endswith("?") or _STARTS_ASKING.match(p)] or [
+    # People type a question with context around it: "I'm with the Ministry of Health in
+    # Uganda. When was the first forum held? It's for a briefing." The sentence that asks is
+    # what the passages must answer; the others only help find them.
+    parts = sentences(text, typed=True)
+    asks = [p for p in parts if p.endswith("?") or STARTS_ASKING.match(p)] or [
         p for p in parts if _WANTS_TO_KNOW.search(p)
     ]
     if not asks or _says_little(" ".join(asks)):

@@ -9,14 +9,11 @@ from collections.abc import Callable, Iterable, Set
 from functools import lru_cache
 from typing import Any
 
+from assistant.language.lexicon import FUNCTION_WORDS, MONTH_NAMES, MONTHS
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words as written, letters only: what the corpus's word counts hold and a typo is read from.
 LETTERS = re.compile(r"[^\W\d_]+")
-# Words that point back to something said before ("Who leads it?"): a follow-up borrows its
-# subject from the previous question, a question its subject from the sentences around it.
-POINTS_BACK = re.compile(
-    r"\b(its|their|his|her|it|they|them|he|him|she|this|that|these|those)\b", re.I
-)
 # "Korean"/"African"/"Indian" ask about Korea, Africa, India: fold the adjective into the place.
 _DEMONYM = re.compile(r"^(\w{3,}[eic])an$")
 # British and American spellings of one word ("licence"/"license", "organisation"/"organization",
@@ -29,20 +26,7 @@ _SPELLING = (
     (re.compile(r"^(\w{3,})our(s?|ed|ing)$"), r"\1or\2"),
     (re.compile(r"^(\w{2,})tre(s?)$"), r"\1ter\2"),
 )
-_MONTH_NAMES = [
-    *("january", "february", "march", "april", "may", "june"),
-    *("july", "august", "september", "october", "november", "december"),
-]
-_MONTH_NUMBER = {m[:3]: i + 1 for i, m in enumerate(_MONTH_NAMES)}
-_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-# A month name in any case; "May" and the short forms only as Names ("15 may apply", "up to
-# 30 mar" are no dates). The one rule for dates in questions and in passages.
-MONTHS = (
-    "(?:(?i:"
-    + "|".join(m for m in _MONTH_NAMES if m != "may")
-    + ")"
-    + f"|May|MAY|{_SHORT}|{_SHORT.upper()})"
-)
+_MONTH_NUMBER = {m[:3]: i + 1 for i, m in enumerate(MONTH_NAMES)}
 _MONTH_RE = rf"({MONTHS})\.?"
 _DAY_RE = r"([0-3]?\d)(?:st|nd|rd|th)?"
 # "3 June", "3rd of June", "June 3rd": one day written three ways. Each gets the same extra
@@ -119,23 +103,11 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-# bm25s's list is Lucene's 33 words; questions also carry interrogatives, auxiliaries and
-# pronouns ("what", "does", "should") that would otherwise count as terms to be covered.
-_FUNCTION_WORDS = """
-about above after again against all am any because been before being below between both
-can could did do does doing down during each few from further had has have having he her here
-hers herself him himself his how i its itself just me more most my myself nor now off once only
-other our ours ourselves out over own same she should so some than them themselves those through
-too under until up very we were what when where which while who whom whose why would you your
-yours yourself yourselves shall may might must ought also
-"""
-
-
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN) | frozenset(_FUNCTION_WORDS.split())
+    return frozenset(STOPWORDS_EN) | FUNCTION_WORDS
 
 
 @lru_cache(maxsize=200_000)

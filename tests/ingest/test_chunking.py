@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest.chunking import SPECIAL_TOKENS, ChunkingSettings, sentence_spans, split
+from assistant.ingest.chunking import SPECIAL_TOKENS, ChunkingSettings, split
 from assistant.ingest.documents import load_corpus, load_document
+from assistant.language.sentences import sentence_spans
 from assistant.store.embeddings import SentenceTransformerEmbedder
 from tests.conftest import CORPUS
 
