@@ -46,6 +46,7 @@ class Assistant:
             embedder,
             settings.retrieval,
             reranker=reranker or answerability_reranker(settings.retrieval),
+            rules=settings.rules,
         )
         self.answerer: Answerer = answerer or registry.build(settings, embedder)
         self.sources = {

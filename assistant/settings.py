@@ -159,6 +159,57 @@ class RetrievalSettings(_Group):
     )
 
 
+class RuleSettings(_Group):
+    """The hand-written language rules, by group, each of which can be switched off to measure
+    what it earns (README: "Rules earn their place")."""
+
+    request_framing: bool = Field(
+        default=True,
+        description=(
+            "Read only the sentences that ask, without a wrapping request ('can you tell me') "
+            "or the sentences saying who asks and why."
+        ),
+    )
+    shaping_words: bool = Field(
+        default=True,
+        description="Words that only shape a question ('the term', 'which year') are not terms.",
+    )
+    answer_types: bool = Field(
+        default=True,
+        description=(
+            "Tell the kind of answer asked for (a number, date, place, definition) and discount "
+            "sentences without one."
+        ),
+    )
+    abbreviations: bool = Field(
+        default=True,
+        description="Search for the other form of an abbreviation the documents define.",
+    )
+    initialisms: bool = Field(
+        default=True,
+        description="A name spelled out also matches its initials where the documents use them.",
+    )
+    unknown_names: bool = Field(
+        default=True,
+        description=(
+            "A question naming something no document mentions has its evidence halved, and "
+            "the refusal says so."
+        ),
+    )
+    document_names: bool = Field(
+        default=True,
+        description="A question naming a document ('according to the explainer') searches it.",
+    )
+    two_part: bool = Field(
+        default=True,
+        description="A question asking two things may be answered from two passages.",
+    )
+    follow_ups: bool = Field(
+        default=True,
+        description="Rewrite a follow-up ('and who leads it?') from the previous question.",
+    )
+
+
 class AnswerSettings(_Group):
     """Who writes answers, how long they are, and when to refuse."""
 
@@ -262,6 +313,7 @@ GROUPS: dict[str, type[_Group]] = {
     "answer": AnswerSettings,
     "llm": LlmSettings,
     "app": AppSettings,
+    "rules": RuleSettings,
 }
 
 # Flat names of earlier versions → where they live now (group, [subgroup,] field).
@@ -372,6 +424,7 @@ class Settings(BaseSettings):
     )
     llm: LlmSettings = Field(default_factory=LlmSettings, description=LlmSettings.__doc__)
     app: AppSettings = Field(default_factory=AppSettings, description=AppSettings.__doc__)
+    rules: RuleSettings = Field(default_factory=RuleSettings, description=RuleSettings.__doc__)
 
     @model_validator(mode="before")
     @classmethod

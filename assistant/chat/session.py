@@ -118,6 +118,8 @@ class ChatSession:
                 Rewrite(message, completed)
                 if completed
                 else standalone_question(message, self.previous)
+                if self.assistant.settings.rules.follow_ups
+                else Rewrite(message, message.strip())
             )
             if rewrite.courtesy:
                 yield Thanks(message.strip())

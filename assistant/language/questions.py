@@ -16,6 +16,9 @@ from assistant.language.lexicon import (
 )
 from assistant.language.sentences import sentences
 from assistant.language.text import term_of, terms, words
+from assistant.settings import RuleSettings
+
+ALL_RULES = RuleSettings()
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
@@ -277,15 +280,17 @@ def _without_request(sentence: str) -> str:
     return rest if len(terms(rest)) >= _SAYS_ENOUGH else sentence
 
 
-def analyse(text: str) -> Question:
-    """Terms, expected answer type and mentioned names of a question."""
+def analyse(text: str, rules: RuleSettings | None = None) -> Question:
+    """Terms, expected answer type and mentioned names of a question (``rules`` may switch off
+    groups of rules, to measure them)."""
+    rules = rules or ALL_RULES
     text = clean(text)
-    ask = asking_part(text)
-    wants = _wants(ask)
+    ask = asking_part(text) if rules.request_framing else text
+    wants = _wants(ask) if rules.answer_types else None
     # Names as written in the whole question ("Can you tell me Janssen's role" names Janssen),
     # kept when they are in the part that asks.
     names = tuple(dict.fromkeys(m.group(1) for m in _NAME.finditer(text) if m.group(1) in ask))
-    shaping = _shaping_terms(ask, wants)
+    shaping = _shaping_terms(ask, wants) if rules.shaping_words else set()
     q_terms = tuple(t for t in terms(ask) if t not in shaping)
     # A year right after a day and month ("3 June 2024") is part of that date, not another.
     years = {
@@ -301,7 +306,7 @@ def analyse(text: str) -> Question:
         wants=wants,
         names=names,
         abbreviations=_abbreviations(ask),
-        two_part=bool(_TWO_PARTS.search(ask)) or len(dates) > 1,
+        two_part=rules.two_part and (bool(_TWO_PARTS.search(ask)) or len(dates) > 1),
         # A document named anywhere ("I'm reading the explainer. What does it say ...?").
-        source_refs=_source_refs(text),
+        source_refs=_source_refs(text) if rules.document_names else (),
     )

@@ -14,6 +14,7 @@ from dataclasses import replace
 from assistant.language.questions import Question, analyse, clean
 from assistant.language.spelling import Speller
 from assistant.language.text import terms
+from assistant.settings import RuleSettings
 from assistant.store.index import Index
 from assistant.store.lexical import Lexical
 
@@ -25,10 +26,17 @@ _DESCRIBING = ("title", "publisher", "licence", "notes")
 class QuestionReader:
     """Turns typed text into a complete Question for one index (read-only, thread-safe)."""
 
-    def __init__(self, index: Index, lexical: Lexical, correct_typos: bool = True) -> None:
+    def __init__(
+        self,
+        index: Index,
+        lexical: Lexical,
+        correct_typos: bool = True,
+        rules: RuleSettings | None = None,
+    ) -> None:
         self.index = index
         self.lexical = lexical
         self.correct_typos = correct_typos
+        self.rules = rules or RuleSettings()
         self.speller = Speller(lexical.words, lexical.stats.df)
         self._document_terms: dict[str, frozenset[str]] = {}
         self._described = {
@@ -44,11 +52,15 @@ class QuestionReader:
     def _analyse(self, question: str) -> Question:
         # A typo is read as the word it stands for; the question is still shown as typed.
         corrected, fixes = self.speller.correct(question) if self.correct_typos else (question, {})
-        q = replace(analyse(corrected), foreign=self.speller.foreign(question))
+        q = replace(analyse(corrected, self.rules), foreign=self.speller.foreign(question))
         if fixes:
             q = replace(q, text=clean(question), corrections=tuple(sorted(fixes.items())))
         df = self.lexical.stats.df
-        unknown = tuple(n for n in q.names if terms(n) and all(df.get(t, 0) == 0 for t in terms(n)))
+        unknown = tuple(
+            n
+            for n in q.names
+            if self.rules.unknown_names and terms(n) and all(df.get(t, 0) == 0 for t in terms(n))
+        )
         named: dict[str, frozenset[str]] = {}
         for ref in q.source_refs:
             for doc in self._documents_named(ref):
@@ -63,16 +75,16 @@ class QuestionReader:
             unknown += tuple(
                 n
                 for n in (*q.names, *q.abbreviations)
-                if n not in unknown and terms(n) and not said.intersection(terms(n))
+                if self.rules.unknown_names
+                and n not in unknown
+                and terms(n)
+                and not said.intersection(terms(n))
             )
         asked = [t for t in q.terms if t not in naming]
-        initialisms = self._initialisms(q)
+        initialisms = self._initialisms(q) if self.rules.initialisms else ()
+        expanded = self.lexical.abbreviations.expand(asked) if self.rules.abbreviations else []
         extra = tuple(
-            t
-            for t in dict.fromkeys(
-                [*self.lexical.abbreviations.expand(asked), *(a for a, _ in initialisms)]
-            )
-            if t not in q.terms
+            t for t in dict.fromkeys([*expanded, *(a for a, _ in initialisms)]) if t not in q.terms
         )
         return replace(
             q,

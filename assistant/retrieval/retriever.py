@@ -13,7 +13,7 @@ from assistant.retrieval.hits import Hit
 from assistant.retrieval.reading import QuestionReader
 from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.scoring import SentenceScorer, spelled_out
-from assistant.settings import RetrievalSettings
+from assistant.settings import RetrievalSettings, RuleSettings
 from assistant.store.embeddings import Embedder
 from assistant.store.index import Index
 from assistant.store.lexical import Lexical, open_lexical
@@ -31,6 +31,7 @@ class Retriever:
         settings: RetrievalSettings,
         lexical: Lexical | None = None,
         reranker: Reranker | None = None,
+        rules: RuleSettings | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -38,7 +39,7 @@ class Retriever:
         self.lexical = lexical or open_lexical(index)
         self.stats = self.lexical.stats
         self._bm25 = self.lexical.bm25
-        self.reader = QuestionReader(index, self.lexical, settings.correct_typos)
+        self.reader = QuestionReader(index, self.lexical, settings.correct_typos, rules)
         self.scorer = SentenceScorer(index, self.lexical, settings)
         self.reranker = reranker
 
