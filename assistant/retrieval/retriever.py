@@ -15,7 +15,7 @@ from assistant.language.text import terms, words
 from assistant.settings import RetrievalSettings
 from assistant.store.embeddings import Embedder
 from assistant.store.index import Index
-from assistant.store.lexical import Lexical, open_lexical
+from assistant.store.lexical import Lexical
 
 CONTEXT_DISCOUNT = 0.9
 # An answer says something the question doesn't: at least this many terms of its own.
@@ -73,13 +73,13 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.lexical = lexical or open_lexical(index)
+        self.lexical = lexical or index.lexical  # read with the index, never built here
         self.abbreviations = self.lexical.abbreviations
         self.stats = self.lexical.stats
         self._bm25 = self.lexical.bm25
         self.speller = Speller(self.lexical.words, self.stats.df)
         # Passage and sentence term sets are made for the few dozen candidates a question
-        # touches, then kept: analysing every passage up front is what the lexical cache saves.
+        # touches, then kept: analysing every passage at open is what the stored lexical part saves.
         self._passage_terms: dict[int, frozenset[str]] = {}
         self._sentence_terms: dict[int, list[frozenset[str]]] = {}
         self._document_terms: dict[str, frozenset[str]] = {}
