@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.errors import IndexStateError
 from assistant.ingest.chunking import Chunk
 from assistant.store.ann import AnnSettings, build_index, index_kind
 from assistant.store.lexical import analysis_version, build_lexical, save_lexical
@@ -43,8 +44,8 @@ def write_build(index_dir: Path, manifest: dict[str, Any], fill: Callable[[Path]
     manifest with its checksum and synced before CURRENT names the build."""
     name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
-    tmp.mkdir()
     try:
+        tmp.mkdir()
         fill(tmp)
         manifest["files"] = checksums(tmp)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), "utf-8")
@@ -54,6 +55,10 @@ def write_build(index_dir: Path, manifest: dict[str, Any], fill: Callable[[Path]
         _fsync_dir(index_dir)
         _replace_pointer(index_dir, f"{name} {sha256(build / MANIFEST)}")
         return build
+    except OSError as exc:  # a full disk, a read-only folder: one line, the old build stays
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = exc.strerror or type(exc).__name__
+        raise IndexStateError(f"cannot write the index in {index_dir}: {reason}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -4,6 +4,7 @@ other analysis code, gets a new one from the sync step, around its unchanged vec
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import shutil
@@ -164,21 +165,32 @@ def test_lexical_part_of_other_analysis_code_is_renewed(assistant, index_dir, em
     assert _ids(bot) == _ids(assistant)
 
 
+@pytest.mark.parametrize(
+    ("failure", "seen"),
+    [
+        (RuntimeError("power cut"), RuntimeError),
+        # A full disk is said in one line, as an index error the CLI prints.
+        (OSError(errno.ENOSPC, "No space left on device"), IndexStateError),
+    ],
+    ids=["crash", "disk full"],
+)
 def test_a_failed_lexical_write_leaves_the_previous_index(
-    assistant, index_dir, embedder, monkeypatch
+    assistant, index_dir, embedder, monkeypatch, failure, seen
 ):
     build = read_index(index_dir).path
     _rewrite_manifest(build, lambda m: m.update({LEXICAL_ANALYSIS: "000000000000"}))
     before = _snapshot(index_dir, itself=False)  # the temporary build came and went
 
-    def power_cut(lexical, folder: Path) -> None:
+    def fail(lexical, folder: Path) -> None:
         folder.mkdir()
         (folder / "stats.json").write_text("{", encoding="utf-8")  # half written
-        raise RuntimeError("power cut")
+        raise failure
 
-    monkeypatch.setattr(build_module, "save_lexical", power_cut)
-    with pytest.raises(RuntimeError, match="power cut"):
+    monkeypatch.setattr(build_module, "save_lexical", fail)
+    with pytest.raises(seen) as info:
         _reopen(assistant, index_dir, embedder)
+    if seen is IndexStateError:
+        assert str(info.value) == f"cannot write the index in {index_dir}: No space left on device"
     assert _snapshot(index_dir, itself=False) == before  # nothing left over, CURRENT unchanged
     monkeypatch.undo()
     assert _ids(_reopen(assistant, index_dir, embedder)) == _ids(assistant)
