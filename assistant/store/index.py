@@ -64,7 +64,6 @@ class Index:
         chunks: list[Chunk],
         faiss_index: Any,
         sentence_vectors: np.ndarray,
-        lexical: Lexical | None = None,
     ) -> None:
         self.path = path
         self.manifest = manifest
@@ -82,7 +81,7 @@ class Index:
         self.rows_by_doc: dict[str, list[int]] = {}
         for row, chunk in enumerate(chunks):
             self.rows_by_doc.setdefault(chunk.doc_id, []).append(row)
-        self._lexical = lexical
+        self._lexical: Lexical | None = None  # read by read_lexical()
 
     @property
     def lexical(self) -> Lexical:
@@ -98,7 +97,7 @@ class Index:
         if made_by is None:
             raise IndexStateError("the index has no lexical part (it was made by an older version)")
         if made_by != analysis_version():
-            raise IndexStateError("its lexical part was made by other analysis code")
+            raise IndexStateError("the index's lexical part was made by other analysis code")
         verify(self.path, {n: m for n, m in self.manifest["files"].items() if is_lexical(n)})
         try:
             self._lexical = load_lexical(self.path / LEXICAL, len(self.chunks))
