@@ -19,7 +19,9 @@ from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings, load_settings, settings_with
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
-from assistant.store.index import Index, Progress, SyncReport, sync_index
+from assistant.store.index import Index
+from assistant.store.report import Progress, SyncReport
+from assistant.store.sync import sync_index
 
 if TYPE_CHECKING:
     from assistant.retrieval.langchain import AssistantRetriever

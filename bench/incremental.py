@@ -16,7 +16,7 @@ def run(documents: int, paragraphs: int) -> dict[str, Any]:
     from assistant.api import Assistant
     from assistant.ingest.chunking import ChunkingSettings
     from assistant.settings import load_settings
-    from assistant.store.index import sync_index
+    from assistant.store.sync import sync_index
     from bench.corpus_gen import write_documents
 
     model = embedder()

@@ -29,7 +29,7 @@ def _chunk_texts(corpus: Path, model: Any) -> list[str]:
 def _build(corpus: Path, index_dir: Path, model: Any) -> int:
     from assistant.ingest.chunking import ChunkingSettings
     from assistant.settings import load_settings
-    from assistant.store.index import sync_index
+    from assistant.store.sync import sync_index
 
     s = load_settings()
     chunking = ChunkingSettings(

@@ -61,7 +61,7 @@ def evaluate_variant(model: Any, tmp: Path) -> dict[str, Any]:
     from assistant.evaluation.evaluate import evaluate, load_gold
     from assistant.ingest.chunking import ChunkingSettings
     from assistant.settings import load_settings
-    from assistant.store.index import sync_index
+    from assistant.store.sync import sync_index
 
     settings = load_settings(corpus_dir=CORPUS, index_dir=tmp)
     chunking = ChunkingSettings(

@@ -9,34 +9,17 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import DocumentError
-from assistant.ingest.furniture import page_line_key, repeated_page_lines
+from assistant.ingest.blocks import Block, RawDocument, reason
+from assistant.ingest.pdf import read_pdf
+from assistant.ingest.plaintext import read_markdown, read_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 # A 20 MB text file is about five million words: hours of embedding on a laptop, and more
 # than any policy document. Bigger files are refused before they are read into memory.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-_MAX_REASON_CHARS = 160
-
-
-@dataclass(frozen=True)
-class Block:
-    """A heading or a paragraph of a document, with the page it starts on when known."""
-
-    text: str
-    heading: bool = False
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class RawDocument:
-    """What a reader found in a file: its blocks and a title if the file names one."""
-
-    blocks: list[Block]
-    title: str | None = None
 
 
 def read_file(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> RawDocument:
@@ -78,12 +61,6 @@ def safe_name(name: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in name)
 
 
-def _reason(exc: BaseException) -> str:
-    """An exception as a short one-line reason, for DocumentError messages."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= _MAX_REASON_CHARS else text[: _MAX_REASON_CHARS - 1] + "…"
-
-
 def _too_large(size: int, limit: int) -> str:
     mb = 1024 * 1024
     return (
@@ -110,156 +87,6 @@ def _quiet_parsers() -> Iterator[None]:
         logger.setLevel(level)
 
 
-# ---------------------------------------------------------------- plain text and Markdown
-
-
-def decode_text(data: bytes, name: str) -> str:
-    """Decode bytes as text: UTF-8, UTF-16 with a BOM, else the best detected encoding."""
-    text = _decode(data, name)
-    if _control_share(text) > 0.01:
-        raise DocumentError(f"{name}: binary data, not text")
-    return text
-
-
-def _decode(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise DocumentError(f"{name}: invalid UTF-16 text") from None
-    if b"\x00" in data[:4096]:
-        utf16 = _bomless_utf16(data)
-        if utf16 is None:
-            raise DocumentError(f"{name}: binary data, not text")
-        return utf16
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or best.chaos > 0.2:
-        raise DocumentError(f"{name}: unknown text encoding (save it as UTF-8)")
-    return _western(data, best.chaos) or str(best)
-
-
-def _western(data: bytes, chaos: float) -> str | None:
-    """Windows-1252 text when it reads as cleanly as the detector's pick, else None.
-
-    Short Latin-1 files look equally clean in a dozen code pages and the detector often
-    picks a Baltic or Central European one ("mķdicament"); Western European is by far the
-    likeliest for these documents, so it wins a tie.
-    """
-    from charset_normalizer.md import mess_ratio
-
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
-    return text if mess_ratio(text[:65536]) <= chaos + 0.01 else None
-
-
-def _bomless_utf16(data: bytes) -> str | None:
-    """Text saved as UTF-16 without a byte-order mark: NULs fill one side of ASCII pairs."""
-    head = data[:4096]
-    even, odd = head[0::2], head[1::2]
-    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
-        if zeros.count(0) >= 0.3 * len(zeros) and other.count(0) <= 0.01 * len(other):
-            try:
-                text = data.decode(codec)
-            except UnicodeDecodeError:
-                return None
-            return text if _control_share(text) <= 0.01 else None
-    return None
-
-
-def _control_share(text: str) -> float:
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
-    return controls / max(1, len(text))
-
-
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-
-
-_MD_SCRIPT = re.compile(
-    r"<(script|style|iframe|object|embed)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL
-)
-
-
-def read_markdown(data: bytes, name: str) -> RawDocument:
-    """Markdown: '#' lines are headings (blank line after them optional), paragraphs otherwise."""
-    # Raw HTML is legal Markdown; a script in it is code, never text to quote.
-    text = _MD_SCRIPT.sub("", decode_text(data, name))
-    blocks: list[Block] = []
-    title = None
-    for para in _paragraphs(text):
-        body: list[str] = []
-        for line in para.split("\n"):
-            match = _MD_HEADING.match(line)
-            if not match:
-                body.append(line)
-                continue
-            if body:
-                blocks.append(Block("\n".join(body)))
-                body = []
-            heading = match.group(2).strip()
-            title = title or heading
-            blocks.append(Block(heading, heading=True))
-        if body:
-            blocks.append(Block("\n".join(body)))
-    return RawDocument(blocks, title)
-
-
-def read_text(data: bytes, name: str) -> RawDocument:
-    """Plain text: a short stand-alone line that does not end a sentence is a heading."""
-    text = decode_text(data, name)
-    paras = _paragraphs(text)
-    candidate = [_looks_like_heading(p) for p in paras] + [False, False]
-    # A heading introduces body text, directly or through one sub-heading; a run of short
-    # lines with no body after them is a list (a cover page, abbreviations, resolutions).
-    blocks = [
-        Block(
-            p,
-            heading=candidate[i]
-            and i + 1 < len(paras)
-            and (not candidate[i + 1] or (i + 2 < len(paras) and not candidate[i + 2])),
-        )
-        for i, p in enumerate(paras)
-    ]
-    # No title here: the first line may be furniture; the loader titles from the cleaned text.
-    return RawDocument(blocks, None)
-
-
-def _paragraphs(text: str) -> list[str]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
-
-
-_DEFINITION = re.compile(r"^[A-Z0-9&\-]{1,12}s?\s*:\s")
-
-
-def _last_mark(line: str) -> str:
-    """The line's last character before closing quotes and brackets: 'He called it "a matter
-    of equity."' ends a sentence inside its closing quote."""
-    return line.rstrip("\"'”’)]»")[-1:]
-
-
-def _looks_like_heading(para: str) -> bool:
-    line = para.strip()
-    if "\n" in line or not line or len(line) > 120 or len(line.split()) > 16:
-        return False
-    if _last_mark(line) in ".,;:!" or line.startswith(("-", "*", "•", "○", "□", "◈")):
-        return False
-    if _DEFINITION.match(line):
-        return False
-    # Mostly digits is a reference or a date ("ISBN 978-92-4-...", "21-25 June 2021"), not a title.
-    alnum = [c for c in line if c.isalnum()]
-    if sum(c.isdigit() for c in alnum) > 0.3 * len(alnum):
-        return False
-    return line[0].isupper() or line[0].isdigit()
-
-
 # ---------------------------------------------------------------- HTML
 
 _BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th"]
@@ -276,7 +103,7 @@ def read_html(data: bytes, name: str) -> RawDocument:
     try:
         soup = BeautifulSoup(data, "lxml")
     except Exception as exc:  # lxml raises several types on garbage
-        raise DocumentError(f"{name}: not valid HTML ({_reason(exc)})") from None
+        raise DocumentError(f"{name}: not valid HTML ({reason(exc)})") from None
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     title_tag = soup.find("title")
@@ -317,107 +144,6 @@ def read_html(data: bytes, name: str) -> RawDocument:
     return RawDocument(blocks, _page_title(title, h1s) or None)
 
 
-# ---------------------------------------------------------------- PDF
-
-
-def read_pdf(data: bytes, name: str) -> RawDocument:
-    """PDF: text per page; running headers, footers and page numbers removed."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    if b"%PDF-" not in data[:1024]:
-        raise DocumentError(f"{name}: not a PDF file (no %PDF header)")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError(f"{name}: the PDF is encrypted with a password")
-        pages = [(page.extract_text() or "") for page in reader.pages]
-        meta_title = (reader.metadata.title if reader.metadata else None) or None
-    except DocumentError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"{name}: damaged PDF, cannot be read ({_reason(exc)})") from None
-    except Exception as exc:  # pypdf has no single error type for broken files
-        raise DocumentError(f"{name}: damaged PDF, cannot be read ({type(exc).__name__})") from None
-    page_lines = [[ln.rstrip() for ln in text.splitlines()] for text in pages]
-    running = repeated_page_lines(page_lines)
-    kept_pages = [
-        [
-            ln.strip()
-            for ln in lines
-            if ln.strip() and page_line_key(ln) not in running and not ln.strip().isdigit()
-        ]
-        for lines in page_lines
-    ]
-    # Running text fills its lines: most long lines are about the column's width.
-    lengths = sorted(len(ln) for lines in kept_pages for ln in lines)
-    typical = lengths[len(lengths) * 3 // 4] if lengths else 0
-    blocks: list[Block] = []
-    last = ""  # the line before a page's first: a sentence may run on from the page before
-    for number, lines in enumerate(kept_pages, start=1):
-        blocks.extend(_pdf_blocks(lines, number, typical, last))
-        last = lines[-1] if lines else last
-    return RawDocument(blocks, str(meta_title).strip() if meta_title else None)
-
-
-def _pdf_blocks(lines: list[str], page: int, typical: int, last: str = "") -> list[Block]:
-    """A page's lines as paragraphs, with its heading lines as headings of their own."""
-    blocks: list[Block] = []
-    body: list[str] = []
-    before = last
-    for i, line in enumerate(lines):
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        heading = _pdf_heading(line, before, following, typical)
-        before = line
-        if heading:
-            if body:
-                blocks.append(Block(_join_pdf_lines(body), page=page))
-                body = []
-            blocks.append(Block(line, heading=True, page=page))
-        else:
-            body.append(line)
-    if body:
-        blocks.append(Block(_join_pdf_lines(body), page=page))
-    return blocks
-
-
-def _pdf_heading(line: str, before: str, after: str, typical: int) -> bool:
-    # A PDF has no headings, only lines. "Financing" above "A revolving fund of ..." is one:
-    # short against the page's lines, after a finished sentence (or the page's top), before
-    # a line of running text. A column of short lines is a list or a table, not headings.
-    def short(text: str) -> bool:
-        return _looks_like_heading(text) and len(text) < SHORT_LINE * typical
-
-    return (
-        short(line)
-        and len(line.split()) <= HEADING_WORDS
-        and (not before or _last_mark(before) in ".!?:")
-        and bool(after)
-        and (after[0].isupper() or after[0].isdigit())
-        and not short(after)
-    )
-
-
-SHORT_LINE = 0.6  # of a full line of running text: a heading line is shorter
-HEADING_WORDS = 10
-
-
-def _join_pdf_lines(lines: list[str]) -> str:
-    # PDF text arrives as visual lines: keep a break after a sentence end, join the rest.
-    out = ""
-    for line in lines:
-        line = line.strip()
-        if not out:
-            out = line
-        elif out.endswith("-") and line[:1].islower():
-            out = out[:-1] + line
-        elif out[-1] in ".!?:" and (line[:1].isupper() or line[:1] in "-•"):
-            out += "\n" + line
-        else:
-            out += " " + line
-    return out
-
-
 _TITLE_PARTS = re.compile(r"\s+(?:[|–—·:]|::|-)\s+")
 
 
@@ -441,7 +167,7 @@ def read_docx(data: bytes, name: str) -> RawDocument:
     try:
         return _docx_blocks(data)
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise DocumentError(f"{name}: not a valid Word document ({_reason(exc)})") from None
+        raise DocumentError(f"{name}: not a valid Word document ({reason(exc)})") from None
     except Exception as exc:  # python-docx raises PackageNotFoundError, lxml and lookup errors
         raise DocumentError(f"{name}: not a valid Word document ({type(exc).__name__})") from None
 
@@ -452,7 +178,7 @@ def _check_zip(data: bytes, name: str, max_bytes: int = 4 * MAX_DOCUMENT_BYTES) 
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except Exception as exc:  # BadZipFile, NotImplementedError (zip version), struct.error ...
-        raise DocumentError(f"{name}: not a valid Word document ({_reason(exc)})") from None
+        raise DocumentError(f"{name}: not a valid Word document ({reason(exc)})") from None
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or not any(n.startswith("word/") for n in names):
         found = ", ".join(sorted(names)[:3]) or "nothing"

@@ -16,7 +16,7 @@ from assistant.retrieval.scoring import SentenceScorer, spelled_out
 from assistant.settings import RetrievalSettings, RuleSettings
 from assistant.store.embeddings import Embedder
 from assistant.store.index import Index
-from assistant.store.lexical import Lexical, open_lexical
+from assistant.store.lexical import Lexical
 
 __all__ = ["Hit", "Retriever"]
 
@@ -36,7 +36,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.lexical = lexical or open_lexical(index)
+        self.lexical = lexical or index.lexical  # read with the index, never built here
         self.stats = self.lexical.stats
         self._bm25 = self.lexical.bm25
         self.reader = QuestionReader(index, self.lexical, settings.correct_typos, rules)

@@ -1,20 +1,16 @@
 """The lexical side of an index: BM25, term statistics, the corpus's abbreviations and words.
 
-Built from the passages' terms when a Retriever first opens an index build, then kept inside
-the build (index/build-…/lexical-<analysis>/, outside its checksummed files, and removed with
-it) so that the next open loads it instead of re-analysing every passage (at a million passages
-that took minutes). <analysis> is a hash of the code that turns text into terms, so changing
-that code rebuilds it; anything unreadable is rebuilt too, never trusted.
+Built from the passages' terms when a build is written, and saved inside it (build-…/lexical/)
+with its files in the manifest, so opening an index only loads it (at a million passages the
+analysis takes minutes). analysis_version() is a hash of the code that turns text into terms:
+the manifest records it, and an index made by other code gets a new lexical part on its next
+sync.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,11 +20,13 @@ from typing import Any
 from assistant.ingest.chunking import Chunk
 from assistant.language.abbreviations import Abbreviations
 from assistant.language.text import LETTERS, TermStats
-from assistant.store.index import Index
 
-log = logging.getLogger(__name__)
-PREFIX = "lexical-"
-_ANALYSIS = ("language/text.py", "language/abbreviations.py", "store/lexical.py")
+_ANALYSIS = (
+    "language/lexicon.py",
+    "language/text.py",
+    "language/abbreviations.py",
+    "store/lexical.py",
+)
 
 
 @dataclass
@@ -51,22 +49,6 @@ def search_text(chunk: Chunk) -> str:
     """What BM25 reads of a passage: its section heading says what it is about even when its
     sentences don't."""
     return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
-
-
-def open_lexical(index: Index) -> Lexical:
-    """The lexical index for this build: loaded from inside it, else built and saved there."""
-    folder = index.path / f"{PREFIX}{analysis_version()}"
-    if folder.is_dir():
-        try:
-            return _load(folder, len(index.chunks))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("Rebuilding the lexical index %s: %s", folder.name, exc)
-    lexical = build_lexical(index.chunks)
-    try:
-        _save(lexical, folder)
-    except OSError as exc:  # a read-only index folder still answers questions
-        log.warning("Could not save the lexical index in %s: %s", index.path, exc)
-    return lexical
 
 
 def build_lexical(chunks: list[Chunk]) -> Lexical:
@@ -95,31 +77,20 @@ def analysis_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def _save(lexical: Lexical, folder: Path) -> None:
-    # Written whole into a temporary folder and renamed into place: a reader sees all or none.
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{PREFIX}", dir=folder.parent))
-    try:
-        if lexical.bm25 is not None:
-            lexical.bm25.save(str(tmp / "bm25"))
-        stats = {"n": lexical.stats.n, "df": dict(lexical.stats.df)}
-        (tmp / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
-        abbreviations = {k: sorted(v) for k, v in lexical.abbreviations.expansions.items()}
-        (tmp / "abbreviations.json").write_text(json.dumps(abbreviations), encoding="utf-8")
-        (tmp / "words.json").write_text(json.dumps(dict(lexical.words)), encoding="utf-8")
-        try:
-            os.rename(tmp, folder)
-        except OSError:
-            if not folder.is_dir():  # not another process that saved it first
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    # Caches of older analysis code, and temporary folders a killed process left.
-    for old in [*folder.parent.glob(f"{PREFIX}*"), *folder.parent.glob(f".tmp-{PREFIX}*")]:
-        if old != folder and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+def save_lexical(lexical: Lexical, folder: Path) -> None:
+    """Write the lexical index into a new folder (the build writer syncs and lists its files)."""
+    folder.mkdir()
+    if lexical.bm25 is not None:
+        lexical.bm25.save(str(folder / "bm25"), show_progress=False)
+    stats = {"n": lexical.stats.n, "df": dict(lexical.stats.df)}
+    (folder / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    abbreviations = {k: sorted(v) for k, v in lexical.abbreviations.expansions.items()}
+    (folder / "abbreviations.json").write_text(json.dumps(abbreviations), encoding="utf-8")
+    (folder / "words.json").write_text(json.dumps(dict(lexical.words)), encoding="utf-8")
 
 
-def _load(folder: Path, passages: int) -> Lexical:
+def load_lexical(folder: Path, passages: int) -> Lexical:
+    """Read a saved lexical index; ValueError (and OSError, KeyError) when it does not fit."""
     import bm25s
 
     stats_data = json.loads((folder / "stats.json").read_text(encoding="utf-8"))

@@ -17,11 +17,14 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import IndexStateError
-from assistant.store.index import CHUNKS, MANIFEST, POINTER, SENTENCES, VECTORS, read_index
+from assistant.store.index import read_index
+from assistant.store.manifest import CHUNKS, LEXICAL, MANIFEST, POINTER, SENTENCES, VECTORS
 from tests._crash_fixtures import Reference, index_entries, write_corpus
 
 PACKAGE = Path(__file__).resolve().parents[2] / "assistant"
 FILES = [MANIFEST, CHUNKS, VECTORS, SENTENCES]
+BM25 = f"{LEXICAL}/bm25/data.csc.index.npy"
+LEXICAL_FILES = [BM25, f"{LEXICAL}/stats.json", f"{LEXICAL}/abbreviations.json"]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +86,23 @@ def test_damaged_index_file_is_detected_and_rebuilt(clean, tmp_path, embedder, n
     _recovers(clean, index_dir, embedder)
 
 
+@pytest.mark.parametrize("how", ["flip", "truncate", "empty", "delete"])
+@pytest.mark.parametrize("name", LEXICAL_FILES)
+def test_damaged_lexical_file_is_detected_and_renewed(clean, tmp_path, embedder, name, how) -> None:
+    index_dir, build = _copy(clean, tmp_path)
+    _damage(build / name, how)
+    with pytest.raises(
+        IndexStateError, match=rf"^{name} is (corrupt \(checksum mismatch\)|missing)$"
+    ):
+        read_index(index_dir)
+    # Only the lexical part is made anew: the passages are not embedded again.
+    bot = Assistant.open(index_dir=index_dir, corpus_dir=clean["corpus"], embedder=embedder)
+    assert name in (bot.report.lexical_because or "") and bot.report.wrote
+    assert not bot.report.rebuilt_because and not bot.report.chunks_embedded
+    assert Reference.of(bot).same(clean["ref"])
+    assert index_entries(index_dir) == sorted([POINTER, ".lock", bot.index.version])
+
+
 @pytest.mark.parametrize(
     "content",
     [b"", b"\xff\xfe\x00garbage\n", b"build-../../etc\n", b"../outside\n", b"build-gone\n"],
@@ -115,6 +135,7 @@ def test_deleted_pointer_means_no_index_and_a_fresh_build(clean, tmp_path, embed
         lambda m: m.update(chunk_count="many"),
         lambda m: m.pop("documents"),
         lambda m: m["files"].pop(VECTORS),
+        lambda m: m["files"].update({"../outside": m["files"][CHUNKS]}),
     ],
     ids=[
         "no checksum",
@@ -123,6 +144,7 @@ def test_deleted_pointer_means_no_index_and_a_fresh_build(clean, tmp_path, embed
         "count not a number",
         "no documents",
         "vectors not listed",
+        "a file outside the build",
     ],
 )
 def test_malformed_manifest_is_an_index_error(clean, tmp_path, embedder, edit) -> None:
@@ -168,11 +190,11 @@ def _forge(build: Path, name: str, data: bytes) -> None:
     _rewrite_manifest(build, manifest)
 
 
-@pytest.mark.parametrize("name", [SENTENCES, VECTORS, CHUNKS])
+@pytest.mark.parametrize("name", [SENTENCES, VECTORS, CHUNKS, BM25])
 def test_pickles_in_the_index_folder_are_never_loaded(clean, tmp_path, name) -> None:
     index_dir, build = _copy(clean, tmp_path)
     marker = tmp_path / "pwned"
-    if name == SENTENCES:
+    if name in (SENTENCES, BM25):
         # An object array in .npy format: np.load runs the pickle only if allow_pickle=True.
         path = tmp_path / "evil.npy"
         np.save(path, np.array([_Payload(marker)], dtype=object), allow_pickle=True)

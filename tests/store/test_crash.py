@@ -8,22 +8,31 @@ long run, with more kills and brand-new `python -m assistant.interfaces.cli` pro
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from assistant.api import Assistant
 from assistant.chat.feedback import Feedback, FeedbackLog
+from assistant.errors import IndexStateError
+from assistant.store.index import read_index
+from assistant.store.manifest import LEXICAL, LEXICAL_ANALYSIS, MANIFEST, POINTER, is_lexical
 from tests._crash_fixtures import (
     SCENARIOS,
     Forker,
     KillPlan,
+    Reference,
     States,
+    index_entries,
     inspect_after_kill,
     random_plan,
+    reference,
     run_and_kill,
     timed_run,
 )
@@ -72,6 +81,59 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_index(
     assert not [o for o in outcomes if not o.ok]
     # Most kills landed while the process was working, not after it had finished.
     assert sum(o.killed for o in outcomes) >= 10
+
+
+def _old_format_copy(states: States, where: Path) -> tuple[Path, str]:
+    """The clean 'before' index as an older version wrote it: no lexical part in its build."""
+    index_dir = where / "index"
+    shutil.copytree(states.index_before, index_dir)
+    build = read_index(index_dir).path
+    shutil.rmtree(build / LEXICAL)
+    manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    del manifest[LEXICAL_ANALYSIS]
+    manifest["files"] = {n: m for n, m in manifest["files"].items() if not is_lexical(n)}
+    data = json.dumps(manifest).encode("utf-8")
+    (build / MANIFEST).write_bytes(data)
+    (index_dir / POINTER).write_text(f"{build.name} {hashlib.sha256(data).hexdigest()}\n")
+    return index_dir, build.name
+
+
+def test_sigkill_while_the_lexical_part_is_renewed_leaves_a_whole_index(
+    forker, states, embedder, tmp_path
+) -> None:
+    rng = random.Random()
+    found = []
+    timing = None
+    for trial in range(6):
+        where = tmp_path / f"renew-{trial}"
+        index_dir, previous = _old_format_copy(states, where)
+        job = {
+            "cli": ["index", "--corpus", str(states.before), "--index", str(index_dir)],
+            "log": str(where / "cli.log"),
+        }
+        if timing is None:  # a clean run first: how long renewing takes, when it writes
+            timing, code = timed_run(forker, job, index_dir)
+            assert code == 0, Path(job["log"]).read_text()
+            assert "Rebuilt the lexical index" in Path(job["log"]).read_text()
+            continue
+        finished, code = run_and_kill(forker, job, index_dir, random_plan(rng, timing))
+        assert finished or code == -9, Path(job["log"]).read_text()
+        try:
+            index = read_index(index_dir)
+        except IndexStateError as exc:
+            # Not switched yet: the old-format build is still current, whole.
+            assert "no lexical part" in str(exc)
+            assert read_index(index_dir, lexical=False).version == previous
+            found.append("previous")
+        else:
+            assert index.version != previous
+            assert reference(index, states.bot).same(states.ref_before)
+            found.append("new")
+        bot = Assistant.open(index_dir=index_dir, corpus_dir=states.before, embedder=embedder)
+        assert not bot.report.rebuilt_because and not bot.report.chunks_embedded
+        assert Reference.of(bot).same(states.ref_before)
+        assert index_entries(index_dir) == sorted([POINTER, ".lock", bot.index.version])
+    print(f"\nafter a kill while renewing the lexical part: {Counter(found)}")
 
 
 def test_feedback_log_stays_valid_json_lines_across_kills(forker, tmp_path) -> None:

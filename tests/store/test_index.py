@@ -11,15 +11,10 @@ import pytest
 
 from assistant.errors import IndexStateError
 from assistant.ingest.chunking import ChunkingSettings
-from assistant.store.index import (
-    CHUNKS,
-    MANIFEST,
-    POINTER,
-    SENTENCES,
-    VECTORS,
-    read_index,
-    sync_index,
-)
+from assistant.store.index import read_index
+from assistant.store.lexical import build_lexical
+from assistant.store.manifest import CHUNKS, LEXICAL, MANIFEST, POINTER, SENTENCES, VECTORS
+from assistant.store.sync import sync_index
 from tests.conftest import CORPUS
 
 
@@ -121,6 +116,10 @@ def test_only_changed_documents_are_re_embedded(tmp_path, corpus, embedder, chun
             np.testing.assert_array_equal(
                 updated.chunk_sentence_vectors(row), index.chunk_sentence_vectors(old_row)
             )
+    # The lexical part is made anew over all passages: the new document's words are in it.
+    assert updated.lexical.stats.n == len(updated.chunks)
+    assert updated.lexical.stats.df == build_lexical(updated.chunks).stats.df
+    assert "biosimilar" in updated.lexical.words and "biosimilar" not in index.lexical.words
     # Old builds are cleaned up; exactly one build remains.
     builds = [p for p in (tmp_path / "index").iterdir() if p.name.startswith("build-")]
     assert [b.name for b in builds] == [updated.version]
@@ -174,9 +173,13 @@ def test_other_settings_force_a_rebuild(tmp_path, corpus, embedder, chunking):
 def test_nothing_is_unpickled(tmp_path, corpus, embedder, chunking):
     index, _ = sync_index(corpus, tmp_path / "index", embedder, chunking)
     names = sorted(p.name for p in index.path.iterdir())
-    assert names == sorted([CHUNKS, MANIFEST, SENTENCES, VECTORS])
+    assert names == sorted([CHUNKS, LEXICAL, MANIFEST, SENTENCES, VECTORS])
     manifest = json.loads((index.path / MANIFEST).read_text())
-    assert set(manifest["files"]) == {CHUNKS, SENTENCES, VECTORS}
+    files = {p.relative_to(index.path).as_posix() for p in index.path.rglob("*") if p.is_file()}
+    assert set(manifest["files"]) == files - {MANIFEST}
+    assert {CHUNKS, SENTENCES, VECTORS, f"{LEXICAL}/stats.json"} <= set(manifest["files"])
+    # The lexical part holds JSON and .npy arrays only (bm25s loads them without pickle).
+    assert {p.rsplit(".", 1)[-1] for p in manifest["files"]} == {"jsonl", "faiss", "npy", "json"}
 
 
 def test_a_failed_write_leaves_the_previous_index(tmp_path, corpus, embedder, chunking):
