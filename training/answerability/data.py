@@ -204,6 +204,9 @@ def apply_exclusions(articles: list[Article], log: Counter[str]) -> list[Article
     """Drop benchmark articles by title, passages matching excluded folders, and their questions."""
     titles = squad2_titles()
     sets = exclusion_sets()
+    for name in sets:  # every rule is logged, including those that dropped nothing
+        log[f"excl {name} text match: paragraphs (all sources)"] += 0
+        log[f"excl {name} question match: questions"] += 0
     kept = []
     for article in articles:
         if article.origin == "squad11" and fold(article.title) in titles:
@@ -227,6 +230,7 @@ def apply_exclusions(articles: list[Article], log: Counter[str]) -> list[Article
                     hit = name
                     break
             if hit:
+                log[f"excl {hit} text match: paragraphs (all sources)"] += 1
                 log[f"excl {hit} text match: paragraphs ({article.origin})"] += 1
                 log[f"excl {hit} text match: questions ({article.origin})"] += len(p.questions)
                 continue

@@ -144,18 +144,20 @@ def benchmark(
     rows = [json.loads(x) for x in (root / "dev.jsonl").read_text().splitlines() if x.strip()]
     cache: dict[str, tuple[str, list[str]]] = {}
     results = {}
+    kmax = max(ks)
+    items, meta = [], []
+    for r in rows:
+        if r["source"] not in cache:
+            cache[r["source"]] = read_article(root / "corpus" / r["source"])
+        title, sents = cache[r["source"]]
+        cands = [sents[i] for i in top_by_overlap(r["question"], sents, kmax)]
+        items.append((r["question"], title, cands))
+        meta.append(r)
+    all_scores = best_of(scorer, items)  # the top k by overlap are the first k of the top kmax
     for k in ks:
-        items, meta = [], []
-        for r in rows:
-            if r["source"] not in cache:
-                cache[r["source"]] = read_article(root / "corpus" / r["source"])
-            title, sents = cache[r["source"]]
-            cands = [sents[i] for i in top_by_overlap(r["question"], sents, k)]
-            items.append((r["question"], title, cands))
-            meta.append(r)
-        scores = best_of(scorer, items)
         pos, neg, top1, recall = [], [], [], []
-        for r, (_, _, cands), sc in zip(meta, items, scores, strict=True):
+        for r, (_, _, all_cands), all_sc in zip(meta, items, all_scores, strict=True):
+            cands, sc = all_cands[:k], all_sc[:k]
             best = max(sc) if sc else 0.0
             if r["answerable"]:
                 pos.append(best)
@@ -168,6 +170,7 @@ def benchmark(
             "unanswerable": len(neg),
             "evidence_first": float(np.mean(top1)),
             "evidence_in_candidates": float(np.mean(recall)),
+            "evidence_first_when_in_candidates": float(np.sum(top1) / max(1, np.sum(recall))),
         }
         if neg:
             thr, refused = refusal_at(pos, neg, keep)
@@ -221,7 +224,7 @@ def held_out(scorer: Scorer, seed: int = 13, k: int = 12, n: int = 250) -> dict[
     s_best, _ = best_and_first(swaps)
     orig = scorer([a for a, _ in nm_pairs])
     miss = scorer([b for _, b in nm_pairs])
-    _, refused = refusal_at(f_best + d_best, u_best + s_best)
+    threshold, refused = refusal_at(f_best + d_best, u_best + s_best)
     return {
         "questions": {
             "fluent_answerable": len(fluent),
@@ -232,6 +235,7 @@ def held_out(scorer: Scorer, seed: int = 13, k: int = 12, n: int = 250) -> dict[
         "auc_disfl_answerable_vs_disfl_unanswerable": auc(d_best, u_best),
         "auc_fluent_answerable_vs_near_miss": auc(f_best, s_best),
         "auc_all_answerable_vs_all_unanswerable": auc(f_best + d_best, u_best + s_best),
+        "threshold_85pct_answered": threshold,
         "refused_at_85pct_answered": refused,
         "near_miss_pair_auc_same_sentence": auc(orig, miss),
         "evidence_first_fluent": float(np.mean(f_first)),

@@ -112,9 +112,12 @@ def main(argv: list[str] | None = None) -> None:
     fp32 = scratch / "model-fp32.onnx"
     export_fp32(model_dir, fp32)
     quantize_int8(fp32, ship / "model.onnx")
-    for name in TOKENIZER_FILES:
-        if (model_dir / name).exists():
-            shutil.copy(model_dir / name, ship / name)
+    from training.answerability.train import base_model_path
+
+    for name in TOKENIZER_FILES:  # the bundled model's own tokenizer files, unchanged
+        source = Path(base_model_path()) / name
+        if source.exists():
+            shutil.copy(source, ship / name)
     write_config(model_dir, ship, args.threshold)
     shutil.copy(ship / "config.json", scratch / "config.json")
     shutil.copy(ship / "tokenizer.json", scratch / "tokenizer.json")
