@@ -46,6 +46,7 @@ LICENCES = {
     "race": "RACE licence (non-commercial research)",
 }
 SAMPLE = 30
+PIP = (sys.executable, "-m", "pip")
 CONDITIONS = ("typed", "rewrite", "concatenated")
 
 
@@ -72,8 +73,7 @@ def coqa_file(data: Path | None, cache: Path) -> Path:
     archive = cache / "bigbench-1.0.0.tar.gz"
     if not archive.exists():
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-            + [PACKAGE, "-d", str(cache)],
+            [*PIP, "download", "--no-deps", "--no-binary", ":all:", PACKAGE, "-d", str(cache)],
             check=True,
         )
     with tarfile.open(archive, "r:gz") as tar:
@@ -243,9 +243,10 @@ def table(result: dict[str, Any]) -> str:
     q = result["first_question"]
     rows.append(f"| (first questions) | {q['top1']:.3f} | {q['top5']:.3f} | {q['story1']:.3f} |")
     only = result["rewritten_only"]
+    share = result["rewritten"] / max(result["followups"], 1)
     return "\n".join(rows) + (
         f"\n\n{result['stories']} stories, {result['followups']} follow-ups, "
-        f"{result['rewritten']} rewritten ({result['rewritten'] / max(result['followups'], 1):.1%}); "
+        f"{result['rewritten']} rewritten ({share:.1%}); "
         f"on those, top 5 typed {only['typed_top5']:.3f} vs rewrite {only['rewrite_top5']:.3f}"
     )
 
