@@ -7,6 +7,7 @@ visible and can be corrected by asking the full question.
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from assistant.language.lexicon import (
     QUESTION_WORDS,
     one_of,
 )
-from assistant.language.text import terms
+from assistant.language.text import is_stopword, terms
 from assistant.retrieval.hits import Hit
 
 ANSWER = "answer"
@@ -59,7 +60,7 @@ _AUX_REST = re.compile(
     re.I,
 )
 _NAME = re.compile(
-    r"((?:(?:the|a|an)\s+(?:\w+\s+){0,2})?"  # "the first ..." before a name belongs to it
+    r"((?:\b(?:the|a|an)\s+(?:\w+\s+){0,2})?"  # "the first ..." before a name belongs to it
     r"(?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|on|in|the|de|du)\s+|\s+))*[A-Z][\w’'-]*)"
 )
 _DO_AUX = frozenset(BARE_VERB_AUXILIARIES)
@@ -70,6 +71,15 @@ _AND_ASKS = re.compile(rf"\s+and\s+(?={one_of(QUESTION_WORDS)}\b)", re.I)
 _SAYS_ENOUGH = 2  # terms before a pronoun that give it something to stand for
 _SAYS_PLENTY = 3  # terms of its own that make a question standalone, "and" or not
 _SINGULAR = {"it", "its", "this", "that"}
+_PERSONAL = frozenset(re.findall(r"\w+", "he him his she her they them their"))
+_DETERMINERS = frozenset(("the", "a", "an"))
+# "Who leads X?", "who was polite?": the person is the answer. "Who is the director?", "Who is
+# Adam Levy?": the person is named in the question.
+_PERSON_ASKED = re.compile(
+    r"^\s*(?i:who|whom)\b(?!\s+(?i:is|are|was|were)\s+(?:(?i:the|a|an|his|her|their|its)\b|[A-Z]))"
+)
+_DO_BEFORE = re.compile(rf"\b{one_of(BARE_VERB_AUXILIARIES)}\b", re.I)
+_PARTICLES = frozenset(re.findall(r"\w+", "about for in on at by to of"))
 _NAME_WORDS = 10  # a reply naming what "it" is, not a sentence
 _AUX_FIRST = re.compile(rf"^{one_of(AUXILIARIES)}\b", re.I)
 # A name or abbreviation of the question's own ("GMP", "the Experts Group").
@@ -187,7 +197,7 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
     if pronoun and not _before_own_subject(body, pronoun):
         # "Who leads the Task Force and where did it first meet?": "it" is the Task Force.
         return Rewrite(question, text)
-    if pronoun and subject:
+    if pronoun and subject and _can_stand_for(pronoun.group(1), subject, previous):
         if pronoun.group(1).lower() in _SINGULAR:
             subject = _owner(subject)
         return Rewrite(question, _as_question(_put_for(body, pronoun, subject)))
@@ -199,7 +209,9 @@ def standalone_question(question: str, previous: str | None) -> Rewrite:
         or _DEMONSTRATIVE.search(body)
         or (not says_enough and (connector or len(own_terms) <= 1))
     ):
-        context = subject or _asked(previous)
+        # "what is his role?" after "who leads X?": the person asked for, not X.
+        person = pronoun and _asks_for_person(pronoun.group(1), previous)
+        context = subject if subject and not person else _asked(previous)
         if context and not set(terms(context)) <= set(own_terms):
             return Rewrite(question, f"{_as_question(body)} (about {context})")
     return Rewrite(question, text)
@@ -224,16 +236,12 @@ def subject_of(question: str) -> str:
     if about:
         return about.group(1)
     copula = _COPULA_SUBJECT.match(question)
-    if copula:
+    if copula and not _predicate(copula.group(1)) and not _PERSON_ASKED.match(question):
         return copula.group(1)
-    names = [
-        m.group(1).strip()
-        for m in _NAME.finditer(question)
-        if m.start() > 0 or not _WH.match(m.group(1))
-    ]
-    names = [n for n in names if not _WH.fullmatch(n)]
+    names = _names(question)
     if names:
-        return max(names, key=len)
+        start, name = max(names, key=lambda n: len(n[1]))
+        return _with_owned(question, start, name)
     rest = _AUX_REST.match(question)
     # "Who will host the next forum?" asks for its subject: what follows is no subject.
     if not rest or question.lstrip().lower().startswith("who"):
@@ -242,7 +250,93 @@ def subject_of(question: str) -> str:
     if rest.group("aux").lower() in _DO_AUX:
         # "What does X refer to?": the verb and its particle follow the subject.
         subject = _TRAILING_VERB.sub("", subject)
-    return subject
+    return "" if _predicate(subject) else subject
+
+
+def _names(text: str) -> list[tuple[int, str]]:
+    """The names in a text and where each starts. A question's first word is capitalised
+    whatever it is, so alone it is no name ("Was", "Name one"), and a capitalised function word
+    in front of a name is not part of it ("Did Baki" is Baki)."""
+    found = []
+    for match in _NAME.finditer(text):
+        start, words = match.start(1), match.group(1).split()
+        while words and words[0][0].isupper() and _function_word(words[0]):
+            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else start
+            words = words[1:]
+        if words and words[0].lower() in _DETERMINERS:
+            # "the first World ... Forum", but not "the press about USD": only words of the
+            # name's own come between the article and it.
+            capital = next((i for i, w in enumerate(words) if w[0].isupper() and i), len(words))
+            if any(_function_word(w) for w in words[1:capital]):
+                start = text.index(words[capital], start) if capital < len(words) else start
+                words = words[capital:]
+        name = " ".join(words)
+        if not words or _WH.fullmatch(name) or all(_function_word(w) for w in words):
+            continue
+        if start == len(text) - len(text.lstrip()) and len(words) == 1 and words[0].istitle():
+            continue
+        found.append((start, name))
+    return found
+
+
+def _function_word(word: str) -> bool:
+    return is_stopword(word.lower().rstrip("’'s")) or is_stopword(word.lower())
+
+
+def _with_owned(question: str, start: int, name: str) -> str:
+    """A name that owns something stands with what it owns: "Korea's vaccine hub task force",
+    not "Korea's"; after "did" or "does" the last word is the verb ("What did Korea's health
+    minister say?")."""
+    # "MNC's" is as often a plural as an owner.
+    if not re.search(r"[’']s$", name) or name[:-2].isupper():
+        return name
+    owned: list[str] = []
+    stop = ""
+    for word in question[start + len(name) :].split():
+        bare = word.strip("?.,!;:")
+        # "Seville's municipal population's people": a chain of owners.
+        plain = re.sub(r"[’']s$", "", bare)
+        if not plain.isalpha() or not bare[0].islower() or is_stopword(bare.lower()):
+            stop = bare.lower()
+            break
+        owned.append(bare)
+        if bare != word:
+            break
+    # "When did Fulham's home country have ...": the verb is the auxiliary that ends it.
+    verb_follows = stop not in _AFTER_PRONOUN or stop in _PARTICLES
+    if len(owned) > 1 and verb_follows and _DO_BEFORE.search(question[:start]):
+        owned = owned[:-1]
+    elif len(owned) > 1 and re.fullmatch(r"[a-z]{3,}ed", owned[-1]):
+        owned = owned[:-1]  # "What are Seville's people called?"
+    return " ".join([name, *owned])
+
+
+def _predicate(phrase: str) -> bool:
+    """Whether what follows "is" or "did" is a clause rather than a subject: "waiting for
+    someone", "Duane thankful to", "Silva covering" ("What was Silva covering?")."""
+    words = phrase.split()
+    if not words:
+        return True
+    participle = re.compile(r"^[a-z]{2,}(?:ing|ed)$")
+    last = words[-1].lower().strip("?.!/")
+    # "the forum called": a subject does not end in a past participle or a preposition.
+    if participle.match(words[0]) or is_stopword(last) or (len(words) > 1 and last.endswith("ed")):
+        return True
+    return any(a[0].isupper() and participle.match(b) for a, b in itertools.pairwise(words))
+
+
+def _can_stand_for(pronoun: str, subject: str, previous: str) -> bool:
+    """Whether the subject can take the pronoun's place: not when it is a question ("(about
+    who begged for mercy)"), nor when the pronoun is the person the previous question asked for."""
+    is_question = _WH.match(subject) or _AUX_FIRST.match(subject)
+    return not is_question and not _asks_for_person(pronoun, previous)
+
+
+def _asks_for_person(pronoun: str, previous: str) -> bool:
+    """After "who ..." (but "who is X") a "he" or "they" is most likely the person asked for,
+    whom the rewrite does not know."""
+    asked = _question_body(previous)
+    return pronoun.lower() in _PERSONAL and bool(_PERSON_ASKED.match(asked))
 
 
 def _before_own_subject(text: str, pronoun: re.Match[str]) -> bool:
@@ -250,7 +344,7 @@ def _before_own_subject(text: str, pronoun: re.Match[str]) -> bool:
     and no earlier clause ("Which ministry leads it?", but not "Who leads the Task Force and
     where did it meet?" nor "who chairs the experts group and when does it meet?")."""
     before = text[: pronoun.start()]
-    if any(m.start() > 0 for m in _NAME.finditer(before)):
+    if _names(before):
         return False
     clause = _AND_ASKS.split(before)
     return len(clause) == 1 or len(terms(clause[0])) < _SAYS_ENOUGH

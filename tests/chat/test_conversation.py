@@ -189,3 +189,69 @@ def test_subject_of_a_question() -> None:
 )
 def test_a_reply_naming_it_completes_the_waiting_question(reply, completed) -> None:
     assert supply_subject("and who leads it?", reply) == completed
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "standalone"),
+    [
+        # A name that owns something stands with what it owns: "it" is the task force, not
+        # Korea (this was shown as "When did Korea's first meet?").
+        (
+            "Who leads Korea's vaccine hub task force?",
+            "and when did it first meet?",
+            "When did Korea's vaccine hub task force first meet?",
+        ),
+        # A question's capitalised first word is no name: "Was Bangladesh", "Did Korea".
+        ("Was Bangladesh at the forum?", "what did it present?", "What did Bangladesh present?"),
+        ("Did Korea sign the agreement?", "when did it sign?", "When did Korea sign?"),
+        # "Did Korea" is a name of the question's own before "this": it is left alone.
+        (TASK_FORCE, "Did Korea speak to the press about this?", None),
+        # A question for its subject is no subject: the previous question is the context.
+        (
+            "Who was waiting for the delegates?",
+            "and where did he wait?",
+            "Where did he wait? (about who was waiting for the delegates)",
+        ),
+        (
+            "How many speakers were there? (about who will host the next forum)",
+            "did it invite them?",
+            "Did it invite them? (about who will host the next forum)",
+        ),
+        # After "who ..." a "he" or "his" is the person asked for, whom the rewrite cannot
+        # name; after "who is X" it is X.
+        (
+            "Who leads the Task Force?",
+            "what is his role?",
+            "What is his role? (about who leads the Task Force)",
+        ),
+        (
+            "Who is the Director-General of WHO?",
+            "when was he elected?",
+            "When was the Director-General of WHO elected?",
+        ),
+    ],
+)
+def test_follow_ups_with_general_english_rules(
+    previous: str, follow_up: str, standalone: str | None
+) -> None:
+    assert standalone_question(follow_up, previous).standalone == (standalone or follow_up)
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("What did Korea's health minister say?", "Korea's health minister"),
+        ("When did Korea's task force have its first meeting?", "Korea's task force"),
+        # "the press about GMP" is no name: only words of its own come between "the" and it.
+        ("Did Korea speak to the press about GMP?", "Korea"),
+        # What follows "is" is a clause, not a subject.
+        ("What is the Task Force criticised for?", "the Task Force"),
+        ("What was the forum called?", ""),
+        ("What was Korea announcing?", "Korea"),
+        ("Who was waiting for the delegates?", ""),
+        # "can" holds "an" but no article.
+        ("How much longer can Korea's president stay?", "Korea's president"),
+    ],
+)
+def test_subject_of_follows_english_grammar(question: str, subject: str) -> None:
+    assert subject_of(question) == subject
