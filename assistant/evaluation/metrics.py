@@ -141,8 +141,13 @@ def squad_normalise(text: str) -> str:
 def holds_gold_answer(answer: str, golds: Sequence[str]) -> bool:
     """True when the answer, without its [n] markers and SQuAD-normalised, contains one of the
     gold answers (whole words) after the same normalisation."""
-    text = f" {squad_normalise(MARKER.sub(' ', answer))} "
-    return any((g := squad_normalise(gold)) and f" {g} " in text for gold in golds)
+    text = f" {_answer_words(answer)} "
+    return any((g := _answer_words(gold)) and f" {g} " in text for gold in golds)
+
+
+def _answer_words(text: str) -> str:
+    # Both sides lose [n]: articles' own reference marks ("[39]") look like our markers.
+    return squad_normalise(MARKER.sub(" ", text))
 
 
 def word_count(answer: str) -> int:

@@ -90,6 +90,8 @@ def test_squad_normalisation_and_holding_a_gold_answer():
     # Whole words only, and a marker's number is not a word of the answer.
     assert not holds_gold_answer("Normandy is a region [1].", ["Norman"])
     assert not holds_gold_answer("It happened in 1973 [1].", ["1"])
+    # A gold span quoting an article's reference mark matches the answer that lost it.
+    assert holds_gold_answer("cases were caused by pertussis [39] , and [1]", ["pertussis [39]"])
     assert not holds_gold_answer("Anything at all.", [])
     assert not holds_gold_answer("Anything at all.", ["", "  "])
     assert word_count("Normans came [1]. They stayed [2][3].") == 4
