@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.evaluation.metrics import contains_evidence, normalise
+from assistant.evaluation.metrics import SentenceQuote, contains_evidence, normalise
 
 REQUIRED_FIELDS: dict[str, type] = {
     "id": str,
@@ -63,7 +63,11 @@ class GoldItem:
     def evidence_items(self) -> tuple[tuple[str, ...], ...]:
         """Per quote the answer needs: that quote and the quotes that say the same."""
         same = dict(self.alternatives)
-        return tuple((q, *same.get(q, ())) for q in self.quotes)
+        items = tuple((q, *same.get(q, ())) for q in self.quotes)
+        if not self.answers:
+            return items
+        # A benchmark's evidence (a file with `answers`) is scored by the benchmarks' own rule.
+        return tuple(tuple(SentenceQuote(q) for q in item) for item in items)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, in the file's schema."""
@@ -198,7 +202,7 @@ def quotes_not_found(gold: Sequence[GoldItem], documents: Mapping[str, str]) -> 
             continue
         if item.source not in documents:
             problems.append(f"{item.id}: source {item.source!r} is not a corpus document")
-        elif not contains_evidence(documents[item.source], item.evidence):
+        elif not contains_evidence(documents[item.source], item.evidence_items[0][0]):
             problems.append(f"{item.id}: evidence not found in {item.source}: {item.evidence!r}")
         others = [("more_evidence", q) for q in item.more_evidence]
         others += [("alternative", q) for _, alts in item.alternatives for q in alts]

@@ -62,7 +62,6 @@ class QuestionRecord:
     answerable: bool
     kind: list[str]
     gold_answer: str
-    gold_answers: list[str]
     quotes: list[str]
     retrieved: list[dict[str, Any]]
     first_relevant_rank: int | None
@@ -74,14 +73,15 @@ class QuestionRecord:
     contexts: list[str]
     f1: float | None
     containment: float | None
-    holds_answer: bool | None
-    answer_words: int | None
     citation_precision: float | None
     citation_recall: float | None
     sentences: int
     unsupported: list[str]
     latency_ms: float
     failures: list[str] = field(default_factory=list)
+    gold_answers: list[str] = field(default_factory=list)  # every accepted form
+    holds_answer: bool | None = None  # the answer contains a gold answer (answerable only)
+    answer_words: int | None = None  # None when refused
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for results.json: passage text for the top few only, and no contexts
@@ -175,8 +175,6 @@ def score_question(system: System, item: GoldItem) -> QuestionRecord:
         contexts=system.contexts(answer),
         f1=None,
         containment=None,
-        holds_answer=None,
-        answer_words=None,
         citation_precision=None,
         citation_recall=None,
         sentences=0,

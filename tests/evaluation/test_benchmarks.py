@@ -10,6 +10,7 @@ import pytest
 
 from assistant.evaluation.gold import GoldError, load_gold, parse_gold_line, quotes_not_found
 from assistant.evaluation.metrics import (
+    SentenceQuote,
     contains_evidence,
     holds_gold_answer,
     squad_normalise,
@@ -97,14 +98,22 @@ def test_squad_normalisation_and_holding_a_gold_answer():
     assert word_count("Normans came [1]. They stayed [2][3].") == 4
 
 
-def test_long_evidence_needs_eighty_percent_of_its_words_short_evidence_all():
-    long = "The governor could not actually hold a set speed because it would assume a new speed"
+def test_long_benchmark_evidence_needs_eighty_percent_of_its_words_short_evidence_all():
+    text = "The governor could not actually hold a set speed because it would assume a new speed"
+    long = SentenceQuote(text)
     cut = "Steam. The governor could not actually hold a set speed because it would assume"
     assert contains_evidence(cut, long)  # 13 of its 16 words: a sentence cut by a boundary
+    assert not contains_evidence(cut, text)  # our own gold files' quotes must appear whole
     assert not contains_evidence("The governor could not hold", long)
-    short = "hold a set speed"
+    short = SentenceQuote("hold a set speed")
     assert not contains_evidence("could not hold a set", short)
     assert contains_evidence("It could hold a set speed.", short)
+    # Only a file in the benchmark format (with `answers`) is scored by that rule.
+    line = {"id": "x", "question": "Why?", "answerable": True, "source": "a", "evidence": text}
+    benchmark = parse_gold_line(json.dumps({**line, "answers": ["x"]}), "here")
+    ours = parse_gold_line(json.dumps({**line, "answer": "x"}), "here")
+    assert contains_evidence(cut, benchmark.evidence_items[0])
+    assert not contains_evidence(cut, ours.evidence_items[0])
 
 
 def test_summary_has_the_new_figures_with_refusals_left_out_of_lengths():
