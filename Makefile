@@ -55,3 +55,13 @@ lint: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) index/current index/build-* index/CURRENT
+
+# External benchmarks (evals/benchmarks/, for measuring only): each on its own corpus and index
+# (index/benchmarks/NAME/, built on first use: minutes for covid-qa), hybrid and bm25 against the
+# stock LangChain row. Reports go to evals/reports/benchmarks/NAME/.
+.PHONY: eval-squad2 eval-covid-qa
+eval-squad2: $(VENV)/.installed-app
+	$(BIN)/assistant eval --benchmark squad2
+
+eval-covid-qa: $(VENV)/.installed-app
+	$(BIN)/assistant eval --benchmark covid-qa

@@ -17,6 +17,7 @@ from assistant.answer.types import Answer, Citation
 from assistant.evaluation.systems import Retrieved
 from assistant.ingest.documents import Source, load_corpus
 from assistant.store.embeddings import Embedder
+from assistant.store.index import Progress
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -25,15 +26,26 @@ NAME = "langchain"
 DESCRIPTION = "stock LangChain: RecursiveCharacterTextSplitter 1000/200, MiniLM, FAISS, k=4"
 
 
-def embeddings_adapter(embedder: Embedder) -> Any:
-    """Our embedder as a LangChain Embeddings object (same model, loaded once, offline)."""
+BATCH = 256  # passages per progress step
+
+
+def embeddings_adapter(embedder: Embedder, progress: Progress | None = None) -> Any:
+    """Our embedder as a LangChain Embeddings object (same model, loaded once, offline);
+    `progress` hears ("langchain embedding", done, total) while passages are embedded."""
     from langchain_core.embeddings import Embeddings
 
     last: dict[str, Any] = {}
+    tell = progress or (lambda stage, done, total: None)
 
     class _Adapter(Embeddings):
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return [[float(x) for x in row] for row in embedder.embed_documents(texts)]
+            rows: list[list[float]] = []
+            for start in range(0, len(texts), BATCH):
+                tell("langchain embedding", start, len(texts))
+                vectors = embedder.embed_documents(texts[start : start + BATCH])
+                rows += [[float(x) for x in row] for row in vectors]
+            tell("langchain embedding", len(texts), len(texts))
+            return rows
 
         def embed_query(self, text: str) -> list[float]:
             # One fresh embedding per question, kept for the search that follows its answer.
@@ -57,7 +69,9 @@ class LangChainBaseline:
     overrides: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, corpus_dir: Path, embedder: Embedder) -> LangChainBaseline:
+    def build(
+        cls, corpus_dir: Path, embedder: Embedder, progress: Progress | None = None
+    ) -> LangChainBaseline:
         """Split and embed the corpus the stock way."""
         with warnings.catch_warnings():
             # langchain-community announces its own sunset on import; the recipe still uses it.
@@ -74,7 +88,7 @@ class LangChainBaseline:
             chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP
         )
         chunks = splitter.split_documents(docs)
-        store = FAISS.from_documents(chunks, embeddings_adapter(embedder))
+        store = FAISS.from_documents(chunks, embeddings_adapter(embedder, progress))
         sources = {d.doc_id: d.source for d in corpus.documents}
         return cls(store, sources, len(chunks))
 

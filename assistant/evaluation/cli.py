@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
+from assistant.evaluation.benchmarks import BENCHMARK_CONFIGS, BENCHMARK_NAMES, benchmark
 from assistant.settings import CONFIG_ENV
 
 if TYPE_CHECKING:
@@ -31,6 +32,11 @@ metrics for --fail-under / --fail-over: hit@1 hit@5 hit@10 mrr@10 ndcg@10 answer
 answer_containment citation_precision citation_recall unsupported_sentences refusal_accuracy
 false_refusal_rate latency_median_ms latency_p95_ms; prefix config: to pick a row
 (hybrid:hit@1=0.9), else the first configuration is checked.
+
+--benchmark squad2|covid-qa: an external set under evals/benchmarks/ (for measuring only), with
+its own corpus, its own index in index/benchmarks/NAME/ (built on first use, with a progress
+bar), reports in evals/reports/benchmarks/NAME/, and the configurations hybrid,bm25 plus the
+langchain baseline unless --config says otherwise.
 """
 
 
@@ -43,7 +49,12 @@ def add_eval_parser(sub: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--gold", type=Path, default=Path("evals/gold.jsonl"), help="gold JSONL file")
+    p.add_argument("--gold", type=Path, help="gold JSONL file (default: evals/gold.jsonl)")
+    p.add_argument(
+        "--benchmark",
+        choices=BENCHMARK_NAMES,
+        help="an external set: its questions, corpus and own index (see below)",
+    )
     p.add_argument(
         "--config",
         dest="configs",
@@ -57,9 +68,7 @@ def add_eval_parser(sub: Any) -> None:
     p.add_argument("--corpus", type=Path, help="corpus folder (default: corpus)")
     p.add_argument("--index", type=Path, help="index folder (default: index)")
     p.add_argument("--settings", type=Path, help="settings TOML file (default: assistant.toml)")
-    p.add_argument(
-        "--out", type=Path, default=Path("evals/reports"), help="reports folder (evals/reports)"
-    )
+    p.add_argument("--out", type=Path, help="reports folder (default: evals/reports)")
     p.add_argument("--compare", type=Path, metavar="RESULTS.json", help="a previous run to diff")
     p.add_argument(
         "--fail-under",
@@ -94,6 +103,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from assistant.settings import load_settings
 
     # Everything that can be wrong with the arguments is found before the models load.
+    _apply_benchmark(args)
     thresholds = [parse_threshold(t) for t in args.fail_under]
     thresholds += [parse_threshold(t, above=True) for t in args.fail_over]
     previous = load_results(args.compare) if args.compare else None
@@ -130,6 +140,25 @@ def run_eval(args: argparse.Namespace) -> int:
         torch.set_num_threads(threads)
 
 
+def _apply_benchmark(args: argparse.Namespace) -> None:
+    """Fill in the gold file, corpus, index, reports and configurations: a --benchmark's, or
+    the project's own defaults."""
+    if not getattr(args, "benchmark", None):
+        args.gold = args.gold or Path("evals/gold.jsonl")
+        args.out = args.out or Path("evals/reports")
+        return
+    if args.gold or args.corpus:
+        # Its questions only make sense on its own corpus, and the reverse.
+        raise AssistantError(
+            "--benchmark chooses the questions and the corpus: drop --gold/--corpus"
+        )
+    chosen = benchmark(args.benchmark)
+    args.gold, args.corpus = chosen.gold, chosen.corpus
+    args.index = args.index or chosen.index
+    args.out = args.out or chosen.reports
+    args.configs = args.configs or BENCHMARK_CONFIGS
+
+
 def _run(
     args: argparse.Namespace,
     base: Settings,
@@ -141,7 +170,7 @@ def _run(
 ) -> int:
     from assistant.evaluation.compare import check_thresholds, compare
     from assistant.evaluation.evaluate import run_evaluation
-    from assistant.evaluation.report import summary_table, write_reports
+    from assistant.evaluation.report import headline_table, summary_table, write_reports
 
     def note(message: str) -> None:
         if not args.quiet:
@@ -164,6 +193,8 @@ def _run(
     if args.json:
         print(json.dumps({c["name"]: c["metrics"] for c in current["configs"]}, indent=2))
     else:
+        print(headline_table(run.results))
+        print()
         print(summary_table(run.results))
         print(
             f"\n{run.questions} questions, {len(run.results)} configurations, {run.seconds:.1f} s"

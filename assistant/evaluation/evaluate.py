@@ -25,6 +25,7 @@ from assistant.evaluation.metrics import (
     rank_figures,
     relevant,
 )
+from assistant.evaluation.progress import progress_bars
 from assistant.evaluation.run import ConfigResult, QuestionRecord, run_system
 from assistant.evaluation.systems import AssistantSystem, FreshQueries, System, open_config
 from assistant.settings import Settings
@@ -93,11 +94,13 @@ def run_evaluation(
         config.settings(base)
     systems: list[tuple[System, float]] = []
     opened: dict[Path, Any] = {}
+    # Building a large corpus's index takes minutes: show it, as `assistant index` does.
+    bars = progress_bars(progress)
     for config in configs:
         t0 = time.perf_counter()
         if config.index_dir(base) not in opened and config.index_dir(base) != Path(base.index_dir):
             note(f"{config.name}: building or updating its index in {config.index_dir(base)}")
-        row = open_config(config, base, embedder, opened=opened, rebuild=rebuild)
+        row = open_config(config, base, embedder, progress=bars, opened=opened, rebuild=rebuild)
         systems.append((row, time.perf_counter() - t0))
         if embedder is None:  # every configuration shares the model the first one loaded
             used = row.assistant.embedder
@@ -107,9 +110,9 @@ def run_evaluation(
 
         t0 = time.perf_counter()
         embedder = embedder or Assistant.open(settings=base, rebuild=rebuild).embedder
-        systems.append(
-            (LangChainBaseline.build(Path(base.corpus_dir), embedder), time.perf_counter() - t0)
-        )
+        note("langchain: splitting and embedding the corpus the stock way (not cached)")
+        lc = LangChainBaseline.build(Path(base.corpus_dir), embedder, bars)
+        systems.append((lc, time.perf_counter() - t0))
     results = []
     bar = _progress_bar(len(systems) * len(gold), progress)
     try:

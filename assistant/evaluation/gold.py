@@ -9,16 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.evaluation.metrics import contains_evidence, normalise
+from assistant.evaluation.metrics import SentenceQuote, contains_evidence, normalise
 
 REQUIRED_FIELDS: dict[str, type] = {
     "id": str,
     "question": str,
-    "answer": str,
     "source": str,
     "evidence": str,
     "answerable": bool,
 }
+# One of the two is required: our files give one reference answer, the external benchmarks
+# (SQuAD, COVID-QA) every accepted form of it.
+ANSWER_FIELDS = ("answer", "answers")
 # Optional: more quotes an answer needs (an answer spanning passages), quotes elsewhere that
 # say the same as one of those (a fact the document repeats), and free tags.
 OPTIONAL_FIELDS = ("more_evidence", "alternatives", "kind")
@@ -30,15 +32,18 @@ class GoldError(AssistantError):
 
 @dataclass(frozen=True)
 class GoldItem:
-    """One gold question: its answer, source file and verbatim evidence quote(s)."""
+    """One gold question: its answer(s), source file and verbatim evidence quote(s)."""
 
     id: str
     question: str
+    # The reference answer reports show: the file's `answer`, or the first of its `answers`.
     answer: str
     source: str
     evidence: str
     answerable: bool
     more_evidence: tuple[str, ...] = ()
+    # Every accepted form, when the file gives `answers` (empty: `answer` is the only one).
+    answers: tuple[str, ...] = ()
     kind: tuple[str, ...] = field(default=())
     # (quote, the other quotes that say the same): pairs, so that an item stays hashable.
     alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -49,14 +54,28 @@ class GoldItem:
         return tuple(q for q in (self.evidence, *self.more_evidence) if q.strip())
 
     @property
+    def accepted_answers(self) -> tuple[str, ...]:
+        """Every form of the gold answer that counts as right (empty when unanswerable)."""
+        forms = self.answers or (self.answer,)
+        return tuple(a for a in forms if a.strip())
+
+    @property
     def evidence_items(self) -> tuple[tuple[str, ...], ...]:
         """Per quote the answer needs: that quote and the quotes that say the same."""
         same = dict(self.alternatives)
-        return tuple((q, *same.get(q, ())) for q in self.quotes)
+        items = tuple((q, *same.get(q, ())) for q in self.quotes)
+        if not self.answers:
+            return items
+        # A benchmark's evidence (a file with `answers`) is scored by the benchmarks' own rule.
+        return tuple(tuple(SentenceQuote(q) for q in item) for item in items)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, in the file's schema."""
         data: dict[str, Any] = {name: getattr(self, name) for name in REQUIRED_FIELDS}
+        if self.answers:
+            data["answers"] = list(self.answers)
+        else:
+            data["answer"] = self.answer
         if self.more_evidence:
             data["more_evidence"] = list(self.more_evidence)
         if self.alternatives:
@@ -100,11 +119,12 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
             raise GoldError(f"{where}: missing field '{name}'")
         if not isinstance(data[name], wanted):
             raise GoldError(f"{where}: '{name}' must be {_type_name(wanted)}")
-    extra = set(data) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS)
+    extra = set(data) - set(REQUIRED_FIELDS) - set(ANSWER_FIELDS) - set(OPTIONAL_FIELDS)
     if extra:
         raise GoldError(f"{where}: unknown fields {sorted(extra)}")
     if not data["id"].strip() or not data["question"].strip():
         raise GoldError(f"{where}: 'id' and 'question' must not be empty")
+    answer, answers = _answers(data, where)
     more = _string_list(data.get("more_evidence", []), "more_evidence", where)
     tags = _string_list(data.get("kind", []), "kind", where)
     if data["answerable"]:
@@ -112,9 +132,32 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
             raise GoldError(f"{where}: an answerable question needs 'source' and 'evidence'")
     elif data["evidence"].strip() or more:
         raise GoldError(f"{where}: an unanswerable question must have empty evidence")
+    elif any(a.strip() for a in answers):
+        raise GoldError(f"{where}: an unanswerable question must have empty 'answers'")
     alternatives = _alternatives(data.get("alternatives", {}), (data["evidence"], *more), where)
     fields = {name: data[name] for name in REQUIRED_FIELDS}
-    return GoldItem(**fields, more_evidence=more, kind=tags, alternatives=alternatives)
+    return GoldItem(
+        **fields,
+        answer=answer,
+        answers=answers,
+        more_evidence=more,
+        kind=tags,
+        alternatives=alternatives,
+    )
+
+
+def _answers(data: dict[str, Any], where: str) -> tuple[str, tuple[str, ...]]:
+    """The reference answer and the list of accepted forms, from `answer` or `answers`."""
+    if "answers" in data:
+        if "answer" in data:
+            raise GoldError(f"{where}: give 'answer' or 'answers', not both")
+        answers = _string_list(data["answers"], "answers", where)
+        return (answers[0] if answers else ""), answers
+    if "answer" not in data:
+        raise GoldError(f"{where}: missing field 'answer' (or 'answers', a list)")
+    if not isinstance(data["answer"], str):
+        raise GoldError(f"{where}: 'answer' must be a string")
+    return data["answer"], ()
 
 
 def _alternatives(
@@ -159,7 +202,7 @@ def quotes_not_found(gold: Sequence[GoldItem], documents: Mapping[str, str]) -> 
             continue
         if item.source not in documents:
             problems.append(f"{item.id}: source {item.source!r} is not a corpus document")
-        elif not contains_evidence(documents[item.source], item.evidence):
+        elif not contains_evidence(documents[item.source], item.evidence_items[0][0]):
             problems.append(f"{item.id}: evidence not found in {item.source}: {item.evidence!r}")
         others = [("more_evidence", q) for q in item.more_evidence]
         others += [("alternative", q) for _, alts in item.alternatives for q in alts]

@@ -23,6 +23,16 @@ CHART_METRICS = (
     "citation_recall",
     "refusal_accuracy",
 )
+# The figures a benchmark is read by, in plain words (the full table follows them).
+HEADLINE = {
+    "hit@1": "hit@1",
+    "hit@5": "hit@5",
+    "answer_holds_gold": "answer holds a gold answer",
+    "answerable_answered": "answerable answered",
+    "refusal_accuracy": "unanswerable refused",
+    "answer_words_median": "median answer words",
+    "latency_median_ms": "median ms",
+}
 # Stands in for the gold answer of an unanswerable question in the RAGAS export.
 NO_ANSWER_REFERENCE = "The documents do not answer this question."
 
@@ -73,6 +83,8 @@ def fmt(value: Any, metric: str = "") -> str:
         return "–"
     if metric.endswith("_ms"):
         return f"{value:.0f}"
+    if metric == "answer_words_median":
+        return f"{value:g}"
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
@@ -88,6 +100,19 @@ def summary_table(results: list[ConfigResult]) -> str:
         label = f"{r.name} (baseline)" if r.baseline else r.name
         cells = [fmt(r.metrics.get(m), m) for m in names]
         rows.append(f"| {label} | " + " | ".join(cells) + f" | {r.metrics['failed']} |")
+    return "\n".join(rows)
+
+
+def headline_table(results: list[ConfigResult]) -> str:
+    """The few figures a benchmark is read by, one row per configuration."""
+    rows = [
+        "| configuration | " + " | ".join(HEADLINE.values()) + " |",
+        "|---|" + "---:|" * len(HEADLINE),
+    ]
+    for r in results:
+        label = f"{r.name} (baseline)" if r.baseline else r.name
+        cells = [fmt(r.metrics.get(m), m) for m in HEADLINE]
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -130,12 +155,19 @@ def markdown_report(run: Any) -> str:
         f"{run.started:%Y-%m-%d %H:%M} UTC · gold set `{run.gold_path}` · {run.questions} "
         f"questions · {len(run.results)} configurations · {run.seconds:.1f} s",
         "",
+        headline_table(run.results),
+        "",
+        "All figures:",
+        "",
         summary_table(run.results),
         "",
         *gold_problem_lines(run.gold_problems),
         "Retrieval figures are over answerable questions (a passage is relevant when it holds an "
         "evidence quote, ignoring case, spaces and punctuation); `unsupported_sentences` is a "
-        "share of all answer sentences; latency is per question, answering only. "
+        "share of all answer sentences; `answer_holds_gold` is the share of answerable questions "
+        "whose answer, SQuAD-normalised and without its [n] markers, contains a gold answer; "
+        "`answer_words_median` is over the answers given (refusals left out); latency is per "
+        "question, answering only. "
         "Definitions: `evals/README.md`.",
         "",
         *kind_table(run.results),
@@ -168,7 +200,7 @@ def _failed_question(rec: Any) -> list[str]:
         f"### {rec.id}{kind}: {rec.question}",
         "",
         f"- **why**: {'; '.join(rec.failures)}",
-        f"- **gold**: {rec.gold_answer or '(the documents do not answer it)'}",
+        f"- **gold**: {' / '.join(rec.gold_answers) or '(the documents do not answer it)'}",
         f"- **answered** ({rec.answerer}): {'(refused) ' if rec.refused else ''}"
         f"{short(rec.answer, 400)}",
         f"- **first relevant passage**: rank {rec.first_relevant_rank or f'> {SEARCH_K}'}"

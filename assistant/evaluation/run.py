@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,7 @@ from assistant.evaluation.metrics import (
     claims,
     containment,
     first_relevant_rank,
+    holds_gold_answer,
     mean,
     ndcg_at,
     percentile,
@@ -22,6 +24,7 @@ from assistant.evaluation.metrics import (
     relevant,
     token_f1,
     unsupported_claims,
+    word_count,
 )
 from assistant.evaluation.systems import System
 
@@ -36,11 +39,15 @@ METRICS: dict[str, bool] = {
     "ndcg@10": True,
     "answer_f1": True,
     "answer_containment": True,
+    "answer_holds_gold": True,
     "citation_precision": True,
     "citation_recall": True,
     "unsupported_sentences": False,
     "refusal_accuracy": True,
     "false_refusal_rate": False,
+    "answerable_answered": True,
+    # Shorter reads faster; it is "better" only with answer_holds_gold kept.
+    "answer_words_median": False,
     "latency_median_ms": False,
     "latency_p95_ms": False,
 }
@@ -72,6 +79,9 @@ class QuestionRecord:
     unsupported: list[str]
     latency_ms: float
     failures: list[str] = field(default_factory=list)
+    gold_answers: list[str] = field(default_factory=list)  # every accepted form
+    holds_answer: bool | None = None  # the answer contains a gold answer (answerable only)
+    answer_words: int | None = None  # None when refused
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for results.json: passage text for the top few only, and no contexts
@@ -135,6 +145,7 @@ def score_question(system: System, item: GoldItem) -> QuestionRecord:
         answerable=item.answerable,
         kind=list(item.kind),
         gold_answer=item.answer,
+        gold_answers=list(item.accepted_answers),
         quotes=list(item.quotes),
         retrieved=[
             {
@@ -179,12 +190,16 @@ def _score_answer(record: QuestionRecord, answer: Answer, item: GoldItem) -> Non
     quotes = item.evidence_items
     if not answer.refused:
         passages = {c.number: c.passage for c in answer.citations}
+        record.answer_words = word_count(answer.text)
         record.sentences = len(claims(answer.text))
         record.unsupported = [c.text for c in unsupported_claims(answer.text, passages)]
     if item.answerable:
         text = "" if answer.refused else answer.text
-        record.f1 = token_f1(text, item.answer)
-        record.containment = containment(text, item.answer)
+        golds = item.accepted_answers or (item.answer,)
+        # SQuAD's rule with several accepted forms: the best match counts.
+        record.f1 = max(token_f1(text, g) for g in golds)
+        record.containment = max(containment(text, g) for g in golds)
+        record.holds_answer = bool(text) and holds_gold_answer(text, golds)
         record.citation_recall = 0.0 if answer.refused else citation_recall(cited, quotes)
         if not answer.refused:
             record.citation_precision = citation_precision(cited, quotes)
@@ -222,22 +237,24 @@ def summarise(records: Sequence[QuestionRecord]) -> dict[str, Any]:
     ranks = [r.first_relevant_rank for r in answerable]
     sentences = sum(r.sentences for r in answered)
     latencies = [r.latency_ms for r in records]
-
-    def share(flags: Sequence[bool]) -> float | None:
-        return sum(flags) / len(flags) if flags else None
+    lengths = [r.answer_words for r in answered if r.answer_words is not None]
+    refusals = share([r.refused for r in answerable])
 
     figures: dict[str, Any] = {
         **rank_figures(ranks),
         "ndcg@10": mean([r.ndcg for r in answerable]),
         "answer_f1": mean([r.f1 for r in answerable]),
         "answer_containment": mean([r.containment for r in answerable]),
+        "answer_holds_gold": mean([float(bool(r.holds_answer)) for r in answerable]),
         "citation_precision": mean([r.citation_precision for r in answerable]),
         "citation_recall": mean([r.citation_recall for r in answerable]),
         "unsupported_sentences": sum(len(r.unsupported) for r in answered) / sentences
         if sentences
         else None,
         "refusal_accuracy": share([r.refused for r in unanswerable]),
-        "false_refusal_rate": share([r.refused for r in answerable]),
+        "false_refusal_rate": refusals,
+        "answerable_answered": None if refusals is None else 1 - refusals,
+        "answer_words_median": statistics.median(lengths) if lengths else None,
         "latency_median_ms": percentile(latencies, 50) if latencies else None,
         "latency_p95_ms": percentile(latencies, 95) if latencies else None,
         "questions": len(records),
@@ -246,6 +263,11 @@ def summarise(records: Sequence[QuestionRecord]) -> dict[str, Any]:
         "failed": sum(bool(r.failures) for r in records),
     }
     return figures
+
+
+def share(flags: Sequence[bool]) -> float | None:
+    """Share of true flags; None when there are none."""
+    return sum(flags) / len(flags) if flags else None
 
 
 def run_system(

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.evaluation.gold import load_gold
-from assistant.evaluation.report import fmt
+from assistant.evaluation.report import HEADLINE, fmt
 from assistant.evaluation.run import METRICS
 from assistant.interfaces.cli import main
 from tests.conftest import GOLD
@@ -83,10 +83,12 @@ def test_run_writes_all_reports_with_consistent_numbers(first_run: tuple[Path, s
         for r in records:
             relevant_ranks = [h["rank"] for h in r["retrieved"] if h["relevant"]]
             assert r["first_relevant_rank"] == (min(relevant_ranks) if relevant_ranks else None)
-        # The report's table row shows the same figures, and lists each failed question.
+        # The report's full table row shows the same figures (after the headline table), and
+        # lists each failed question.
         label = config["name"] + (" (baseline)" if config["baseline"] else "")
-        row = next(line for line in report.splitlines() if line.startswith(f"| {label} |"))
-        assert row == f"| {label} | " + " | ".join(fmt(m[k], k) for k in METRICS) + (
+        rows = [line for line in report.splitlines() if line.startswith(f"| {label} |")]
+        assert rows[0] == f"| {label} | " + " | ".join(fmt(m[k], k) for k in HEADLINE) + " |"
+        assert rows[1] == f"| {label} | " + " | ".join(fmt(m[k], k) for k in METRICS) + (
             f" | {m['failed']} |"
         )
         for r in records:
