@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.markers import mark
+from assistant.answer.markers import mark, without_references
 from assistant.answer.types import BULLET, Answer, Answerer, Citation, cite, require_question
 from assistant.ingest.chunking import Chunk
 from assistant.ingest.documents import Source
@@ -80,7 +80,8 @@ class ExtractiveAnswerer:
         for cand in chosen:
             chunk = hits[cand.hit_rank].chunk
             start, end = chunk.sentences[cand.sentence]
-            sentence, words_left = _fit(BULLET.sub("", chunk.text[start:end]), words_left)
+            quoted_text = without_references(BULLET.sub("", chunk.text[start:end]))
+            sentence, words_left = _fit(quoted_text, words_left)
             if not sentence:
                 break
             quoted.setdefault(chunk.chunk_id, (chunk, []))[1].append((start, end))

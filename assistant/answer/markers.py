@@ -9,6 +9,18 @@ import re
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
+# A document's own reference marks ("as reported [39].", "[4, 5]", "[7–9]"): quoted in an answer
+# they would read as its citations (and link to sources that do not exist), so a quotation
+# leaves them out; the passage shown beside the answer keeps them.
+_REFERENCE = r"\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\]"
+SOURCE_REFERENCE = re.compile(rf"\s*{_REFERENCE}(?:\s*,\s*{_REFERENCE})*")
+
+
+def without_references(text: str) -> str:
+    """The text without the document's own bracketed reference numbers."""
+    return SOURCE_REFERENCE.sub("", text)
+
+
 def mark(number: int) -> str:
     """The marker for citation ``number``: "[2]"."""
     return f"[{number}]"
