@@ -189,8 +189,8 @@ def train(args: argparse.Namespace) -> Path:
             rate = (step - first) * args.batch / (time.time() - t1)
             print(f"step {step}/{total} loss {running:.4f} {rate:.1f} pairs/s", flush=True)
         over_time = args.max_minutes and time.time() - t0 > 60 * args.max_minutes
-        if over_time:
-            print(f"time budget of {args.max_minutes} min reached at step {step}/{total}")
+        if over_time or step == args.stop_at_step:
+            print(f"stopped (time budget or --stop-at-step) at step {step}/{total}")
             break
         if step % args.save_every == 0 and step < total:
             state = {
@@ -211,6 +211,10 @@ def train(args: argparse.Namespace) -> Path:
         "max_length": args.max_length,
         "separator": SEPARATOR,
         "train_seconds": time.time() - t0,
+        "steps_done": step,
+        "steps_planned": total,
+        "pairs_seen": step * args.batch,
+        "args": vars(args),
     }
     (final / "answerability.json").write_text(json.dumps(meta, indent=1))
     ckpt.unlink(missing_ok=True)
@@ -240,6 +244,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--init", default="", help="start from this trained folder (a second stage)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--stop-at-step", type=int, default=0, help="stop and save at this step")
     ap.add_argument(
         "--max-minutes", type=float, default=0, help="stop and save when over (0: no limit)"
     )
