@@ -35,7 +35,7 @@ def test_it_loads_offline_without_torch():
     # A fresh interpreter: loading and scoring must not import torch or reach a hub.
     code = (
         "import sys; from assistant.retrieval.answerability import load_answerability; "
-        f"m = load_answerability('bundled'); m.score('q?', [('', 'a sentence.')]); "
+        "m = load_answerability('bundled'); m.score('q?', [('', 'a sentence.')]); "
         "print('torch' in sys.modules)"
     )
     done = subprocess.run(
