@@ -143,10 +143,10 @@ class ChatSession:
         return Problem(reason)
 
     def clear(self) -> None:
-        """Forget the turns: the next question starts a new conversation."""
-        # A question waiting for its subject still waits, as it did when the page kept the two
-        # apart; only the turns went with the view.
+        """Start over: no turns, and no question waiting for its subject (a reply typed after
+        "New conversation" is a new question, not the subject of one the page no longer shows)."""
         self.turns = []
+        self.awaiting = None
 
     def _found(self, turn: Turn, documents: Sequence[str] | None) -> Done:
         q, turn.hits = self.assistant.prepare(

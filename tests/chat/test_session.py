@@ -171,3 +171,8 @@ def test_sessions_are_separate_and_clear_starts_over(assistant: Assistant) -> No
     first.clear()
     assert first.turns == [] and first.previous is None
     assert isinstance(list(first.respond("and who leads it?"))[-1], NeedsSubject)
+    # Starting over drops the waiting question too: "the task force" is now asked as it is.
+    first.clear()
+    assert first.awaiting is None
+    reply = finished(list(first.respond("the task force")))
+    assert reply.turn.standalone == "the task force"
