@@ -14,6 +14,7 @@ from dataclasses import replace
 from assistant.language.questions import Question, analyse, clean
 from assistant.language.spelling import Speller
 from assistant.language.text import terms
+from assistant.retrieval.scoring import PassageTerms
 from assistant.settings import RuleSettings
 from assistant.store.index import Index
 from assistant.store.lexical import Lexical
@@ -32,9 +33,11 @@ class QuestionReader:
         lexical: Lexical,
         correct_typos: bool = True,
         rules: RuleSettings | None = None,
+        passage_terms: PassageTerms | None = None,
     ) -> None:
         self.index = index
         self.lexical = lexical
+        self.passage_terms = passage_terms or PassageTerms(index, lexical)
         self.correct_typos = correct_typos
         self.rules = rules or RuleSettings()
         self.speller = Speller(lexical.words, lexical.stats.df)
@@ -129,10 +132,7 @@ class QuestionReader:
         """Every term a document uses (kept: made once per document a question names)."""
         found = self._document_terms.get(doc_id)
         if found is None:
-            chunks = self.index.chunks
             rows = self.index.rows_by_doc.get(doc_id, [])
-            found = frozenset().union(
-                *(frozenset(self.lexical.passage_terms(chunks[r])) for r in rows)
-            )
+            found = frozenset().union(*(self.passage_terms(r) for r in rows))
             self._document_terms[doc_id] = found
         return found

@@ -12,7 +12,7 @@ from assistant.retrieval.fusion import fused_score, without_near_duplicates
 from assistant.retrieval.hits import Hit
 from assistant.retrieval.reading import QuestionReader
 from assistant.retrieval.rerank import Reranker
-from assistant.retrieval.scoring import SentenceScorer, spelled_out
+from assistant.retrieval.scoring import PassageTerms, SentenceScorer, spelled_out
 from assistant.settings import RetrievalSettings, RuleSettings
 from assistant.store.embeddings import Embedder
 from assistant.store.index import Index
@@ -39,8 +39,9 @@ class Retriever:
         self.lexical = lexical or index.lexical  # read with the index, never built here
         self.stats = self.lexical.stats
         self._bm25 = self.lexical.bm25
-        self.reader = QuestionReader(index, self.lexical, settings.correct_typos, rules)
-        self.scorer = SentenceScorer(index, self.lexical, settings)
+        terms = PassageTerms(index, self.lexical)
+        self.reader = QuestionReader(index, self.lexical, settings.correct_typos, rules, terms)
+        self.scorer = SentenceScorer(index, self.lexical, settings, terms)
         self.reranker = reranker
 
     def read(self, question: str, documents: Sequence[str] | None = None) -> Question:

@@ -20,25 +20,40 @@ NOVEL_TERMS = 1
 Coverage = Callable[[Set[str]], float]
 
 
+class PassageTerms:
+    """The terms each passage is searched by, made for the passages a question touches and
+    kept: analysing every passage up front is what the stored lexical part saves. One is
+    shared by a retriever's reader and scorer."""
+
+    def __init__(self, index: Index, lexical: Lexical) -> None:
+        self.index = index
+        self.lexical = lexical
+        self._made: dict[int, frozenset[str]] = {}
+
+    def __call__(self, row: int) -> frozenset[str]:
+        """The terms of the passage at this row of the index."""
+        found = self._made.get(row)
+        if found is None:
+            found = frozenset(self.lexical.passage_terms(self.index.chunks[row]))
+            self._made[row] = found
+        return found
+
+
 class SentenceScorer:
     """Scores passages' sentences against a question; keeps the term sets it makes."""
 
-    def __init__(self, index: Index, lexical: Lexical, settings: RetrievalSettings) -> None:
+    def __init__(
+        self,
+        index: Index,
+        lexical: Lexical,
+        settings: RetrievalSettings,
+        passage_terms: PassageTerms | None = None,
+    ) -> None:
         self.index = index
         self.lexical = lexical
         self.settings = settings
-        # Passage and sentence term sets are made for the few dozen candidates a question
-        # touches, then kept: analysing every passage up front is what the lexical cache saves.
-        self._passage_terms: dict[int, frozenset[str]] = {}
+        self.passage_terms = passage_terms or PassageTerms(index, lexical)
         self._sentence_terms: dict[int, list[frozenset[str]]] = {}
-
-    def passage_terms(self, row: int) -> frozenset[str]:
-        """The terms a passage is searched by (kept once made)."""
-        found = self._passage_terms.get(row)
-        if found is None:
-            found = frozenset(self.lexical.passage_terms(self.index.chunks[row]))
-            self._passage_terms[row] = found
-        return found
 
     def sentences(
         self,
