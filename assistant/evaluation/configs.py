@@ -26,9 +26,8 @@ _RESERVED = {"answerer", "description", "preset"}  # answerer: set below, by kin
 
 # Builds an answerer for a configuration; None means the one the settings choose.
 AnswererFactory = Callable[[Settings, Embedder], Answerer | None]
-# Answerers the settings themselves choose (Settings.answerer): a configuration naming one just
-# overrides that setting, and the Assistant builds it.
-BUILTIN_ANSWERERS: tuple[str, ...] = BUILTIN
+# A configuration naming a built-in answerer (answer/registry.py) just overrides the
+# answer.answerer setting, and the Assistant builds it.
 
 
 class ConfigError(AssistantError):
@@ -105,7 +104,7 @@ def register_answerer(name: str, factory: AnswererFactory) -> None:
 
 def make_answerer(name: str, settings: Settings, embedder: Embedder) -> Answerer | None:
     """A registered answerer for these settings, or None when the settings choose it."""
-    if name in BUILTIN_ANSWERERS:
+    if name in BUILTIN:
         return None
     factory = ANSWERERS.get(name)
     if factory is None:
@@ -115,7 +114,7 @@ def make_answerer(name: str, settings: Settings, embedder: Embedder) -> Answerer
 
 def known_answerers() -> list[str]:
     """Built-in and registered answerer names."""
-    return sorted({*BUILTIN_ANSWERERS, *ANSWERERS})
+    return sorted({*BUILTIN, *ANSWERERS})
 
 
 def parse_configs(spec: str | None) -> tuple[list[EvalConfig], bool]:
@@ -146,7 +145,7 @@ def config_by_name(name: str) -> EvalConfig:
     name = ALIASES.get(name, name)
     if name in PRESETS:
         return PRESETS[name]
-    if name in BUILTIN_ANSWERERS:
+    if name in BUILTIN:
         return EvalConfig(name, {"answerer": name}, name, f"the {name} answerer")
     if name in ANSWERERS:
         return EvalConfig(name, {}, name, f"the {name} answerer")
@@ -171,7 +170,7 @@ def configs_from_toml(path: Path) -> list[EvalConfig]:
         answerer = str(table.get("answerer", base.answerer))
         if "answerer" not in table:
             pass  # the preset's (or the settings') answerer
-        elif answerer in BUILTIN_ANSWERERS:
+        elif answerer in BUILTIN:
             overrides["answerer"] = answerer
         elif answerer in ANSWERERS:
             overrides.pop("answerer", None)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.registry import BUILTIN
+from assistant.answer.registry import ANSWERERS, BUILTIN
 from assistant.errors import AssistantError
 from assistant.language.text import plural
 from assistant.settings import CONFIG_ENV
@@ -19,7 +19,7 @@ from assistant.settings import CONFIG_ENV
 if TYPE_CHECKING:
     from assistant.answer.types import Answer
     from assistant.api import Assistant
-    from assistant.store.index import SyncReport
+    from assistant.store.report import SyncReport
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,7 +91,8 @@ def _answerer_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--answerer",
         choices=BUILTIN,
-        help="who writes the answer (default: the answerer setting, extractive)",
+        help="who writes the answer (default: the answer.answerer setting): "
+        + "; ".join(f"{name}, {text}" for name, (_, text) in ANSWERERS.items()),
     )
 
 
