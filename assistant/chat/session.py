@@ -113,14 +113,7 @@ class ChatSession:
         try:
             if not (message or "").strip():
                 raise AssistantError("Please type a question.")
-            completed = supply_subject(awaiting, message) if awaiting else None
-            rewrite = (
-                Rewrite(message, completed)
-                if completed
-                else standalone_question(message, self.previous)
-                if self.assistant.settings.rules.follow_ups
-                else Rewrite(message, message.strip())
-            )
+            rewrite = self._rewrite(message, awaiting)
             if rewrite.courtesy:
                 yield Thanks(message.strip())
                 return
@@ -141,6 +134,17 @@ class ChatSession:
         new message, a question waiting for its subject stops waiting."""
         self.awaiting = None
         return Problem(reason)
+
+    def _rewrite(self, message: str, awaiting: str | None) -> Rewrite:
+        """The message as the standalone question retrieval reads: completing the question that
+        waited for its subject, rewritten from the previous turn, or (rules.follow_ups off) as
+        typed."""
+        completed = supply_subject(awaiting, message) if awaiting else None
+        if completed:
+            return Rewrite(message, completed)
+        if not self.assistant.settings.rules.follow_ups:
+            return Rewrite(message, message.strip())
+        return standalone_question(message, self.previous)
 
     def clear(self) -> None:
         """Start over: no turns, and no question waiting for its subject (a reply typed after
