@@ -17,7 +17,7 @@ from assistant.answer.types import Answer, Citation
 from assistant.evaluation.systems import Retrieved
 from assistant.ingest.documents import Source, load_corpus
 from assistant.store.embeddings import Embedder
-from assistant.store.index import Progress
+from assistant.store.report import Progress
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from assistant.store.index import Progress
+from assistant.store.report import Progress
 
 
 def progress_bars(enabled: bool = True) -> Progress:

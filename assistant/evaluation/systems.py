@@ -14,7 +14,7 @@ from assistant.api import Assistant
 from assistant.evaluation.configs import EvalConfig, make_answerer
 from assistant.settings import Settings
 from assistant.store.embeddings import Embedder
-from assistant.store.index import Progress
+from assistant.store.report import Progress
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,8 @@ from assistant.store.manifest import (
     read_pointer,
     verify,
 )
-from assistant.store.report import Progress, SyncReport
 
-# Imported from here by callers that predate store.manifest and store.report.
+# Imported from here by callers that predate store.manifest.
 __all__ = [
     "CHUNKS",
     "MANIFEST",
@@ -48,8 +47,6 @@ __all__ = [
     "SENTENCES",
     "VECTORS",
     "Index",
-    "Progress",
-    "SyncReport",
     "read_index",
 ]
 
