@@ -13,7 +13,9 @@ MARKER = re.compile(r"\[(\d{1,3})\]")
 # they would read as its citations (and link to sources that do not exist), so a quotation
 # leaves them out; the passage shown beside the answer keeps them.
 _REFERENCE = r"\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\]"
-SOURCE_REFERENCE = re.compile(rf"\s*{_REFERENCE}(?:\s*,\s*{_REFERENCE})*")
+# The space some sources leave before the punctuation that follows ("studies [11, 12] , we")
+# goes with the marks, so the quotation reads "studies, we".
+SOURCE_REFERENCE = re.compile(rf"\s*{_REFERENCE}(?:\s*,\s*{_REFERENCE})*(?:\s+(?=[,.;:!?]))?")
 
 
 def without_references(text: str) -> str:

@@ -18,6 +18,7 @@ def test_a_documents_reference_numbers_leave_the_quotation():
     assert without_references(CITING) == "Masks reduced transmission by 40% in household studies."
     assert without_references("In 2020 [1]. Then [4, 5; 7] more.") == "In 2020. Then more."
     assert without_references("Section [a] stays") == "Section [a] stays"
+    assert without_references("Following studies [11, 12] , we fit") == "Following studies, we fit"
 
 
 def test_an_answer_quoting_a_citing_sentence_cites_only_its_own_passages(assistant):
