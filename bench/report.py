@@ -120,6 +120,16 @@ def targets(report: dict[str, Any]) -> list[list[Any]]:
                 _met(ours_ms, theirs, below=True),
             ]
         )
+        judged = lat.get("ask_with_answerability_model")
+        if judged:
+            rows.append(
+                [
+                    "ask median (ms) with the answerability model",
+                    judged["median_ms"],
+                    "≤ 120",
+                    _met(judged["median_ms"], 120, below=True),
+                ]
+            )
     sizes = sorted(
         int(n.rsplit("_", 1)[1]) for n in report["steps"] if n.startswith("scale_vectors_")
     )

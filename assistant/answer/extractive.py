@@ -35,6 +35,8 @@ OPEN_PART_TERMS = 2  # question terms a further sentence must add ("..., and who
 # Weight of "the passage mentions the question's terms" against "the sentence answers it".
 PASSAGE_SHARE = 0.3
 TYPE_MISS = 0.8  # evidence kept when the best sentence lacks the kind of answer asked for
+# Share of a sentence's score that is the answerability model's, in passages the model read.
+MODEL_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class ExtractiveAnswerer:
         self.no_match_threshold = settings.no_match_threshold
         self.max_words = settings.max_words
         self.max_sentences = settings.max_sentences
+        self.answerability_floor = settings.answerability_floor
         self.passages = passages
 
     def answer(
@@ -65,7 +68,7 @@ class ExtractiveAnswerer:
         """Answer from the best sentences of the top passages, or refuse when evidence is weak."""
         q = require_question(question)
         hits = list(hits)
-        confidence = evidence_strength(q, hits[: self.passages])
+        confidence = evidence_strength(q, hits[: self.passages], self.answerability_floor)
         if not hits or confidence < self.refusal_threshold:
             absent = confidence < self.no_match_threshold or not hits
             text = _scoped(REFUSAL_TEXT if absent else UNSURE_TEXT, q, sources)
@@ -102,7 +105,7 @@ class ExtractiveAnswerer:
         """The best sentence, then others nearly as good from its passage (a list's items),
         or from another passage when they answer a part of the question it leaves open."""
         candidates = [
-            _Candidate(rank, i, cov * (1.0 - 0.05 * rank), text)
+            _Candidate(rank, i, self._sentence_score(hit, i, cov) * (1.0 - 0.05 * rank), text)
             for rank, hit in enumerate(hits)
             for i, (cov, text) in enumerate(
                 zip(hit.sentence_scores, hit.chunk.sentence_texts(), strict=True)
@@ -121,6 +124,8 @@ class ExtractiveAnswerer:
                 break
             if _same(cand, chosen) or cand.score < SECOND_PART * best.score:
                 continue
+            if not self._judged_answering(hits, best, cand):
+                continue
             adds = (set(q.terms) - covered) & _context_terms(hits[cand.hit_rank], cand.sentence)
             # Another passage earns a citation only by answering a second part of the question
             # that is still open; a sentence that repeats the answer from elsewhere, or matches
@@ -132,15 +137,39 @@ class ExtractiveAnswerer:
                 covered |= adds
         return chosen[: self.max_sentences]
 
+    def _sentence_score(self, hit: Hit, sentence: int, score: float) -> float:
+        # In a passage the model read, it judges better than term coverage which sentence
+        # answers; a sentence it did not read gets no vote from it.
+        if not self.answerability_floor or not hit.answer_scores:
+            return score
+        read = dict(hit.answer_scores)
+        model = read.get(sentence, 0.0)
+        return (1 - MODEL_SHARE) * score + MODEL_SHARE * model
 
-def evidence_strength(question: Question, hits: Sequence[Hit]) -> float:
+    def _judged_answering(self, hits: list[Hit], best: _Candidate, cand: _Candidate) -> bool:
+        # When the answerability model read the passages, a further sentence is quoted only if
+        # the model judges that it answers too; one it did not read is not known to.
+        if not self.answerability_floor or not hits[best.hit_rank].answer_scores:
+            return True
+        read = dict(hits[cand.hit_rank].answer_scores)
+        return read.get(cand.sentence, 0.0) >= self.answerability_floor
+
+
+def evidence_strength(question: Question, hits: Sequence[Hit], floor: float = 0.0) -> float:
     """0-1: how well the best sentence answers the question and how much of the question its
     passage mentions at all; halved when the question names something no document mentions
-    (a place, body or person the corpus never speaks of)."""
+    (a place, body or person the corpus never speaks of). A passage the answerability model
+    read and scored below ``floor`` counts in proportion to its score."""
     # A near-miss ("the annual budget of the Secretariat") finds a sentence about its topic;
     # what gives it away is the asked-for thing missing from the whole passage.
-    best = max((_evidence(question, h) for h in hits), default=0.0)
+    best = max((_evidence(question, h) * _judged(h, floor) for h in hits), default=0.0)
     return best * (0.5 if question.unknown_names else 1.0)
+
+
+def _judged(hit: Hit, floor: float) -> float:
+    # Term coverage cannot tell "flower-shaped" from "leaf-shaped"; the model reads both.
+    p = hit.answerability
+    return 1.0 if p is None or floor <= 0 else min(1.0, p / floor)
 
 
 def _evidence(question: Question, hit: Hit) -> float:

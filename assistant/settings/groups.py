@@ -223,6 +223,17 @@ class AnswerSettings(_Group):
             "answerable gold and held-out questions fall below it; bench.calibrate_refusal)."
         ),
     )
+    answerability_floor: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description=(
+            "When retrieval.answerability_model reads the passages: the model's probability "
+            "below which a passage is judged not to answer. Its evidence shrinks in proportion "
+            "(the refusal gate), and a further sentence is quoted only at or above it. 0: the "
+            "model does not take part in answering."
+        ),
+    )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
 
 
