@@ -30,6 +30,11 @@ $(VENV)/.installed-llm: $(VENV)/.installed-dev
 	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) -e '.[dev,llm]'
 	touch $@
 
+# [ray]: Ray Data and Serve, for `make test`'s tests on a local Ray cluster (wheels, no compile).
+$(VENV)/.installed-ray: $(VENV)/.installed-dev
+	$(PIP) -e '.[dev,ray]'
+	touch $@
+
 install: $(VENV)/.installed-app
 
 llm: $(VENV)/.installed-llm
@@ -40,7 +45,7 @@ run: $(VENV)/.installed-app
 index: $(VENV)/.installed-app
 	$(BIN)/assistant index
 
-test: $(VENV)/.installed-llm
+test: $(VENV)/.installed-llm $(VENV)/.installed-ray
 	$(BIN)/pytest
 
 # The edit-test loop: everything but the slow tests (servers, browsers, crash and load runs).

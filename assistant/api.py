@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer import registry
 from assistant.answer.types import Answer, Answerer
-from assistant.errors import QuestionError
+from assistant.errors import QuestionError, SettingsError
 from assistant.ingest.chunking import ChunkingSettings
 from assistant.ingest.documents import Source
 from assistant.language.questions import Question
@@ -101,7 +101,7 @@ class Assistant:
         index, report = sync_index(
             Path(settings.corpus_dir),
             Path(settings.index_dir),
-            embedder,
+            _indexing_embedder(embedder, settings),
             chunking,
             rebuild=rebuild,
             ann=settings.index.ann,
@@ -185,3 +185,19 @@ class Assistant:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise QuestionError(f"k must be a whole number of passages, at least 1; got {k!r}")
         return int(k)
+
+
+def _indexing_embedder(embedder: Embedder, settings: Settings) -> Embedder:
+    """The embedder new passages go through: this one, or a Ray cluster's actors running the
+    same model when index.ray_address names one."""
+    ix = settings.index
+    if not ix.ray_address:
+        return embedder
+    if not isinstance(embedder, SentenceTransformerEmbedder):
+        raise SettingsError("Indexing on Ray needs the built-in embedder (index.embedding_model)")
+    from assistant.store.ray_embedding import ModelSpec, ray_embedder
+
+    spec = ModelSpec(
+        ix.embedding_model, ix.embedding_device, ix.embedding_batch_size, ix.embedding_backend
+    )
+    return ray_embedder(embedder, spec, ix.ray_address, ix.ray_actors)

@@ -58,3 +58,43 @@ def run_cli(assistant: Assistant, embedder, monkeypatch, capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[str]:
+    """A real two-node Ray cluster on this machine (a head and one worker, one CPU each),
+    started with `ray start` and stopped after the run; its address."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install .[ray]")
+    ray_bin = Path(sys.executable).parent / "ray"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    # Ray's socket paths must stay short: a temp folder right under /tmp.
+    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    common = ["--num-cpus=1", "--disable-usage-stats"]
+    env = {**os.environ, "RAY_ADDRESS": ""}
+    head = [f"--port={port}", "--include-dashboard=false", f"--temp-dir={temp}"]
+    for args in (["--head", *head], [f"--address={address}"]):
+        done = subprocess.run(
+            [str(ray_bin), "start", *args, *common],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=env,
+        )
+        if done.returncode:
+            subprocess.run([str(ray_bin), "stop", "--force"], capture_output=True, timeout=120)
+            pytest.skip(f"Ray cannot start on this machine: {done.stderr.strip()[-400:]}")
+    try:
+        yield address
+    finally:
+        ray.shutdown()
+        subprocess.run([str(ray_bin), "stop", "--force"], capture_output=True, timeout=120)
+        shutil.rmtree(temp, ignore_errors=True)

@@ -58,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", parents=[common], help="build or update the index")
     p.add_argument("--rebuild", action="store_true", help="re-embed every document")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        metavar="ADDRESS",
+        help="embed on a running Ray cluster: 'auto' (default) or its address (pip install .[ray])",
+    )
     p.set_defaults(run=_cmd_index)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with cited sources")
@@ -123,6 +130,8 @@ def _open(args: argparse.Namespace, rebuild: bool = False, quiet: bool = False) 
 
     chosen = {"index_dir": args.index, "corpus_dir": args.corpus}
     chosen["answerer"] = getattr(args, "answerer", None)
+    if getattr(args, "ray", None):
+        chosen["index"] = {"ray_address": args.ray}
     settings = load_settings(**{k: v for k, v in chosen.items() if v is not None})
     assistant = Assistant.open(settings=settings, rebuild=rebuild, progress=progress)
     if _worth_telling(assistant.report):

@@ -67,6 +67,16 @@ class IndexSettings(_Group):
     ann: AnnSettings = Field(
         default_factory=AnnSettings, description="The vector index: exact or approximate."
     )
+    ray_address: str = Field(
+        default="",
+        description=(
+            "Embed new passages on a Ray cluster: 'auto' (the cluster this machine belongs to) "
+            "or its address; empty: on this machine. Needs the ray extra; never starts a cluster."
+        ),
+    )
+    ray_actors: int = Field(
+        default=0, ge=0, description="Embedding actors on the Ray cluster; 0: one per CPU it has."
+    )
 
     @model_validator(mode="after")
     def _check_overlap(self) -> IndexSettings:

@@ -224,6 +224,10 @@ def _embed_passages(
     vectors: list[np.ndarray] = []
     sentences: list[np.ndarray] = []
     embed = embedder.embed_passages  # type: ignore[attr-defined]
+    if getattr(embedder, "embeds_in_bulk", False) and chunks:
+        # A cluster embedder spreads one call over its workers: give it every passage at once.
+        v, s = embed([c.text for c in chunks], [c.sentences for c in chunks], progress=progress)
+        return v, list(s)
     for start in range(0, len(chunks), EMBED_BATCH):
         progress("embedding", start, len(chunks))
         batch = chunks[start : start + EMBED_BATCH]

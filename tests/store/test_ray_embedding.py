@@ -1,0 +1,143 @@
+"""Indexing on a real local Ray cluster: the same index as a local build, updates that send only
+new documents to the cluster, a worker killed mid-run, and a clear error with no cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.api import Assistant
+from assistant.errors import SettingsError
+from assistant.store.index import Index
+
+pytestmark = pytest.mark.slow
+GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
+# An embedding actor while it embeds a batch (its process title, set by Ray).
+ENCODER = r"ray::MapWorker\(MapBatches\(_PassageEncoder\)\)\.submit"
+
+
+def _same_index(a: Index, b: Index) -> None:
+    assert [c.chunk_id for c in a.chunks] == [c.chunk_id for c in b.chunks]
+    assert np.abs(a.vectors() - b.vectors()).max() <= 1e-5
+    for row in range(len(a.chunks)):
+        diff = np.abs(a.chunk_sentence_vectors(row) - b.chunk_sentence_vectors(row))
+        assert diff.size == 0 or diff.max() <= 1e-5
+
+
+def _copies(corpus: Path, target: Path, copies: int) -> Path:
+    """The corpus's documents, each ``copies`` times with a first line of its own."""
+    target.mkdir()
+    for k in range(copies):
+        for doc in sorted(corpus.glob("*.txt")):
+            text = doc.read_text(encoding="utf-8")
+            (target / f"{doc.stem}_{k}.txt").write_text(f"Copy {k}.\n{text}", encoding="utf-8")
+    return target
+
+
+def test_a_ray_build_is_the_local_build(ray_cluster, assistant, embedder, corpus_copy, tmp_path):
+    on_ray = Assistant.open(
+        index_dir=tmp_path / "index",
+        corpus_dir=corpus_copy,
+        embedder=embedder,
+        index={"ray_address": ray_cluster},
+    )
+    assert on_ray.report.chunks_embedded == len(assistant.index.chunks)
+    _same_index(on_ray.index, assistant.index)
+    questions = [json.loads(line)["question"] for line in GOLD.read_text().splitlines()[:10]]
+    assert [on_ray.ask(q).text for q in questions] == [assistant.ask(q).text for q in questions]
+
+
+def test_an_update_sends_only_new_documents(ray_cluster, embedder, corpus_copy, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    options = {"embedder": embedder, "index": {"ray_address": ray_cluster}}
+    first = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, **options)
+    (corpus / "note.md").write_text(
+        "# A new note\n\nRegional pooled procurement can anchor demand for local producers.\n",
+        encoding="utf-8",
+    )
+    second = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, **options)
+    assert second.report.added == ["note.md"]
+    assert len(second.report.unchanged) == len(first.index.documents)
+    assert second.report.chunks_embedded == 1
+    local = Assistant.open(index_dir=tmp_path / "local", corpus_dir=corpus, embedder=embedder)
+    _same_index(second.index, local.index)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_build_completes(
+    ray_cluster, embedder, corpus_copy, tmp_path
+):
+    corpus = _copies(corpus_copy, tmp_path / "corpus", 10)
+    killed: list[int] = []
+
+    def kill_one_encoder() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            found = subprocess.run(["pgrep", "-f", ENCODER], capture_output=True, text=True)
+            pids = [int(p) for p in found.stdout.split()]
+            if pids:
+                time.sleep(1.0)  # well into its batch
+                try:
+                    os.kill(pids[0], signal.SIGKILL)
+                    killed.append(pids[0])
+                except ProcessLookupError:  # it finished and went: try the next one
+                    pass
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_one_encoder)
+    killer.start()
+    on_ray = Assistant.open(
+        index_dir=tmp_path / "index",
+        corpus_dir=corpus,
+        embedder=embedder,
+        index={"ray_address": ray_cluster},
+    )
+    killer.join()
+    assert killed, "no embedding actor was seen to kill"
+    local = Assistant.open(index_dir=tmp_path / "local", corpus_dir=corpus, embedder=embedder)
+    assert on_ray.report.chunks_embedded == len(local.index.chunks) > 200
+    _same_index(on_ray.index, local.index)
+
+
+def test_without_a_cluster_the_cli_says_so_and_writes_nothing(corpus_copy, tmp_path):
+    pytest.importorskip("ray", reason="the ray extra is not installed: pip install .[ray]")
+    # A port nothing listens on: the assistant must not start a cluster of its own.
+    command = ["index", "--ray", "127.0.0.1:9", "--corpus", str(corpus_copy)]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant.interfaces.cli",
+            *command,
+            "--index",
+            str(tmp_path / "ix"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "RAY_ADDRESS": ""},
+    )
+    assert done.returncode != 0
+    assert "Cannot reach a Ray cluster at '127.0.0.1:9'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "ix").exists()
+
+
+def test_the_ray_setting_is_checked_like_any_other(embedder, corpus_copy, tmp_path):
+    with pytest.raises(SettingsError, match="ray_actors"):
+        Assistant.open(
+            index_dir=tmp_path / "index",
+            corpus_dir=corpus_copy,
+            embedder=embedder,
+            index={"ray_address": "auto", "ray_actors": -1},
+        )
