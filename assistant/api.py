@@ -19,7 +19,7 @@ from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings, load_settings, settings_with
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
-from assistant.store.index import Index
+from assistant.store.index import Index, read_index
 from assistant.store.report import Progress, SyncReport
 from assistant.store.sync import sync_index
 
@@ -88,12 +88,7 @@ class Assistant:
         if answerer is None:
             registry.check(settings.answer.answerer)
         reranker = reranker or answerability_reranker(settings.retrieval)
-        embedder = embedder or SentenceTransformerEmbedder(
-            settings.index.embedding_model,
-            settings.index.embedding_device,
-            settings.index.embedding_batch_size,
-            backend=settings.index.embedding_backend,
-        )
+        embedder = embedder or _embedder(settings)
         chunking = ChunkingSettings(
             settings.index.chunk_tokens, settings.index.chunk_overlap_tokens, embedder.max_tokens
         )
@@ -109,6 +104,13 @@ class Assistant:
             **kwargs,
         )
         return cls(index, embedder, settings, answerer, report, reranker)
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
+        """Open the index as it was last built, without checking the corpus or writing: for
+        processes that share an index another one keeps up to date (serving replicas)."""
+        embedder = embedder or _embedder(settings)
+        return cls(read_index(Path(settings.index_dir), settings.index.ann), embedder, settings)
 
     def search(
         self, question: str, k: int | None = None, documents: Sequence[str] | None = None
@@ -201,3 +203,13 @@ def _indexing_embedder(embedder: Embedder, settings: Settings) -> Embedder:
         ix.embedding_model, ix.embedding_device, ix.embedding_batch_size, ix.embedding_backend
     )
     return ray_embedder(embedder, spec, ix.ray_address, ix.ray_actors)
+
+
+def _embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    ix = settings.index
+    return SentenceTransformerEmbedder(
+        ix.embedding_model,
+        ix.embedding_device,
+        ix.embedding_batch_size,
+        backend=ix.embedding_backend,
+    )

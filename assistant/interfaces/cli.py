@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer.registry import ANSWERERS, BUILTIN
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, SettingsError
 from assistant.language.text import plural
 from assistant.settings import CONFIG_ENV
 
@@ -85,6 +85,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--share", action="store_true", help="create a public Gradio share link")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        metavar="ADDRESS",
+        help="answer from replicas on a running Ray cluster: 'auto' (default) or its address",
+    )
+    p.add_argument(
+        "--replicas", type=int, default=2, help="replicas with --ray (default 2, one CPU each)"
+    )
+    p.add_argument(
+        "--api-port", type=int, default=8000, help="Ray Serve's /ask and /search port (--ray)"
+    )
     _answerer_option(p)
     p.set_defaults(run=_cmd_serve)
 
@@ -200,7 +213,32 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host, auth)
     if warning:
         print(warning, file=sys.stderr)
+    if args.ray and args.replicas < 1:
+        raise SettingsError(f"--replicas must be at least 1; got {args.replicas}")
     assistant = _open(args)
+    if args.ray:
+        try:
+            from assistant.interfaces.replicas import start_replicas, stop_replicas
+        except ImportError:
+            raise SettingsError(
+                "Serving on Ray needs the ray extra: pip install 'local-production-assistant[ray]'"
+            ) from None
+        assistant = start_replicas(assistant, args.replicas, args.ray, args.host, args.api_port)
+        print(
+            f"{plural(args.replicas, 'replica')} on Ray; their API: "
+            f"http://{args.host}:{args.api_port}/ask and /search",
+            file=sys.stderr,
+        )
+        try:
+            _serve_page(args, assistant, auth)
+        finally:
+            stop_replicas()
+        return 0
+    _serve_page(args, assistant, auth)
+    return 0
+
+
+def _serve_page(args: argparse.Namespace, assistant: Assistant, auth: Any) -> None:
     from assistant.interfaces.web.app import serve
 
     print(
@@ -210,7 +248,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     serve(assistant, host=args.host, port=args.port, share=args.share, auth=auth)
-    return 0
 
 
 def format_answer(answer: Answer) -> str:

@@ -108,6 +108,11 @@ class RayEmbedder:
         return self.local.name
 
     @property
+    def backend(self) -> str:
+        """How the model runs (recorded in the manifest): the local model's, the actors' too."""
+        return self.local.backend
+
+    @property
     def dimension(self) -> int:
         """Length of each vector."""
         return self.local.dimension
@@ -153,10 +158,10 @@ class RayEmbedder:
             fn_constructor_args=(self.spec,),
             batch_size=RAY_BATCH,
             batch_format="numpy",
-            concurrency=min(actors, batches),
+            compute=ray.data.ActorPoolStrategy(size=min(actors, batches)),
             num_cpus=1,
-            max_restarts=-1,
-            max_task_retries=-1,
+            # A dead actor is restarted and its batch retried, however often that happens.
+            ray_remote_args_fn=lambda: {"max_restarts": -1, "max_task_retries": -1},
         )
         vectors = np.zeros((len(rows), self.dimension), dtype=np.float32)
         sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(rows)

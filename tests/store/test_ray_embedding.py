@@ -53,6 +53,9 @@ def test_a_ray_build_is_the_local_build(ray_cluster, assistant, embedder, corpus
     )
     assert on_ray.report.chunks_embedded == len(assistant.index.chunks)
     _same_index(on_ray.index, assistant.index)
+    # Its manifest is a local build's: opened without Ray, nothing is rebuilt.
+    local = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus_copy, embedder=embedder)
+    assert not local.report.wrote and not local.report.rebuilt_because
     questions = [json.loads(line)["question"] for line in GOLD.read_text().splitlines()[:10]]
     assert [on_ray.ask(q).text for q in questions] == [assistant.ask(q).text for q in questions]
 
