@@ -106,6 +106,7 @@ class SentenceTransformerEmbedder:
         cache_size: int = 1024,
         backend: str = "onnx",
         onnx_cache_dir: Path | None = None,
+        threads: int | None = None,
     ) -> None:
         if batch_size < 1:
             raise SettingsError(f"batch_size must be at least 1; got {batch_size}")
@@ -116,6 +117,7 @@ class SentenceTransformerEmbedder:
         self._device = device
         self._batch_size = batch_size
         self.backend = backend
+        self._threads = threads  # ONNX Runtime threads; None: one per core
         self._model: SentenceTransformer | None = None
         self._onnx: Any = None
         self._files: Any = None  # onnx_backend.ModelFiles when torch is not needed
@@ -173,7 +175,7 @@ class SentenceTransformerEmbedder:
         self._tokenizer = Tokenizer.from_file(str(files.tokenizer_file))
         self._tokenizer.enable_truncation(files.max_seq_length)
         self._tokenizer.no_padding()
-        return ob.OnnxEncoder(model_file)
+        return ob.OnnxEncoder(model_file, self._threads)
 
     @property
     def name(self) -> str:

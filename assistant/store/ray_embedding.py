@@ -34,10 +34,10 @@ class ModelSpec:
     batch_size: int
     backend: str
 
-    def load(self) -> SentenceTransformerEmbedder:
+    def load(self, threads: int | None = None) -> SentenceTransformerEmbedder:
         """The embedder these settings describe (in an actor, once)."""
         return SentenceTransformerEmbedder(
-            self.model, self.device, self.batch_size, backend=self.backend
+            self.model, self.device, self.batch_size, backend=self.backend, threads=threads
         )
 
 
@@ -45,7 +45,11 @@ class _PassageEncoder:
     """One Ray Data actor: loads the model once, then embeds batch after batch."""
 
     def __init__(self, spec: ModelSpec) -> None:
-        self.embedder = spec.load()
+        import ray
+
+        # As many threads as the CPUs Ray gave this actor: actors share a node's cores.
+        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
+        self.embedder = spec.load(threads=max(1, int(cpus)))
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
         texts = [str(t) for t in batch["text"]]
@@ -159,9 +163,9 @@ class RayEmbedder:
             batch_size=RAY_BATCH,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=min(actors, batches)),
+            # Ray Data restarts a dead actor and retries its batch, however often that happens
+            # (max_restarts and max_task_retries are -1 for actor pools by default).
             num_cpus=1,
-            # A dead actor is restarted and its batch retried, however often that happens.
-            ray_remote_args_fn=lambda: {"max_restarts": -1, "max_task_retries": -1},
         )
         vectors = np.zeros((len(rows), self.dimension), dtype=np.float32)
         sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(rows)
