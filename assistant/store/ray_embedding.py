@@ -1,10 +1,11 @@
-"""Embedding passages across a Ray cluster: a Ray Data pipeline over an actor pool of embedders.
+"""Chunking and embedding across a Ray cluster: a Ray Data pipeline over an actor pool.
 
-Only the embedding leaves this process: chunk ids, token counts, the manifest, checksums and the
-atomic switch stay with the local build (store/sync.py), so a Ray build writes the same index a
-local one does, and an update sends only new or changed documents to the cluster. Each actor
-loads the model once and embeds batches of passages; Ray retries a batch whose actor died.
-Ray is an optional extra (``pip install .[ray]``); nothing here starts a cluster.
+The sync (store/sync.py) reads the corpus and finds the new or changed documents; those go to
+the cluster, whose actors (each loading the model once) split them into passages and embed
+them, a few documents a batch; Ray restarts a dead actor and runs its batch again. The
+manifest, checksums and the atomic switch stay with this process, so a Ray build writes the
+same index a local one does. Ray is an optional extra (``pip install .[ray]``); nothing here
+starts a cluster.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import SettingsError
+from assistant.ingest.chunking import Chunk, ChunkingSettings, split
+from assistant.ingest.documents import Document
 from assistant.store.embeddings import PassageEmbedder, SentenceTransformerEmbedder
 from assistant.store.report import Progress, no_progress
 
-# A batch of this many passages is one unit of work an actor takes (and Ray retries).
+# A batch of this many passages, or documents, is one unit of work an actor takes (and Ray
+# retries when the actor dies).
 RAY_BATCH = 64
+DOCUMENTS_PER_BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -41,15 +46,39 @@ class ModelSpec:
         )
 
 
+def _actor_embedder(spec: ModelSpec) -> SentenceTransformerEmbedder:
+    import ray
+
+    # As many threads as the CPUs Ray gave this actor: actors share a node's cores.
+    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
+    return spec.load(threads=max(1, int(cpus)))
+
+
+class _DocumentEncoder:
+    """One Ray Data actor: loads the model once, then splits documents into passages (the
+    model counts their tokens) and embeds them, batch after batch."""
+
+    def __init__(self, spec: ModelSpec, chunking: ChunkingSettings) -> None:
+        self.embedder = _actor_embedder(spec)
+        self.chunking = chunking
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
+        done = []
+        for document in batch["document"]:
+            chunks = split(document, self.embedder, self.chunking)
+            vectors, sentences = self.embedder.embed_passages(
+                [c.text for c in chunks], [c.sentences for c in chunks]
+            )
+            done.append((chunks, vectors, sentences))
+        # Python objects travel as Ray's own columns of objects, between this cluster's nodes.
+        return {"row": batch["row"], "passages": done}
+
+
 class _PassageEncoder:
     """One Ray Data actor: loads the model once, then embeds batch after batch."""
 
     def __init__(self, spec: ModelSpec) -> None:
-        import ray
-
-        # As many threads as the CPUs Ray gave this actor: actors share a node's cores.
-        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
-        self.embedder = spec.load(threads=max(1, int(cpus)))
+        self.embedder = _actor_embedder(spec)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
         texts = [str(t) for t in batch["text"]]
@@ -96,8 +125,6 @@ class RayEmbedder:
     """A PassageEmbedder whose passage embedding runs on a Ray cluster; token counts and
     questions use the local model, which is the same one."""
 
-    embeds_in_bulk = True  # sync hands it every new passage at once: one pipeline per update
-
     def __init__(
         self, local: SentenceTransformerEmbedder, spec: ModelSpec, address: str, actors: int = 0
     ) -> None:
@@ -139,6 +166,43 @@ class RayEmbedder:
         """A question's vector, locally: one short text is not worth a round trip."""
         return self.local.embed_query(text)
 
+    def chunk_and_embed(
+        self, documents: Sequence[Document], chunking: ChunkingSettings, progress: Progress
+    ) -> list[tuple[list[Chunk], np.ndarray, list[np.ndarray]]]:
+        """Per document, in order: its passages, their vectors and their sentences' vectors,
+        split and embedded by the cluster's actors."""
+        import ray
+        import ray.data
+
+        rows = [{"row": i, "document": d} for i, d in enumerate(documents)]
+        if not rows:
+            return []
+        batches = -(-len(rows) // DOCUMENTS_PER_BATCH)
+        ds = ray.data.from_items(rows, override_num_blocks=batches).map_batches(
+            _DocumentEncoder,
+            fn_constructor_args=(self.spec, chunking),
+            batch_size=DOCUMENTS_PER_BATCH,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=min(self._actors(), batches)),
+            # Ray Data restarts a dead actor and retries its batch, however often that happens
+            # (max_restarts and max_task_retries are -1 for actor pools by default).
+            num_cpus=1,
+        )
+        out: list[Any] = [None] * len(rows)
+        done = 0
+        progress("chunking and embedding", 0, len(rows))
+        for batch in ds.iter_batches(batch_format="numpy", batch_size=None):
+            for row, passages in zip(batch["row"], batch["passages"], strict=True):
+                out[int(row)] = passages
+            done += len(batch["row"])
+            progress("chunking and embedding", done, len(rows))
+        return out
+
+    def _actors(self) -> int:
+        import ray
+
+        return self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+
     def embed_passages(
         self,
         texts: Sequence[str],
@@ -156,7 +220,7 @@ class RayEmbedder:
             for i, (t, sp) in enumerate(zip(texts, spans, strict=True))
         ]
         batches = -(-len(rows) // RAY_BATCH)
-        actors = self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        actors = self._actors()
         ds = ray.data.from_items(rows, override_num_blocks=batches).map_batches(
             _PassageEncoder,
             fn_constructor_args=(self.spec,),

@@ -138,31 +138,24 @@ def _update(
         doc_meta[doc_id] = old_docs[doc_id]
 
     fresh: list[Chunk] = []
-    for i, doc in enumerate(new_docs):
-        progress("chunking", i, len(new_docs))
-        doc_chunks = split(doc, embedder, chunking)
-        fresh.extend(doc_chunks)
-        doc_meta[doc.doc_id] = {
-            "content_hash": doc.content_hash,
-            "chunks": len(doc_chunks),
-            **doc.source.to_dict(),
-        }
-    progress("chunking", len(new_docs), len(new_docs))
-    if supports_passages(embedder):
-        fresh_vectors, fresh_sentences = _embed_passages(embedder, fresh, progress)
+    on_cluster = getattr(embedder, "chunk_and_embed", None)
+    if on_cluster is not None:
+        # A cluster embedder splits and embeds each new document on its workers.
+        done = on_cluster(new_docs, chunking, progress)
+        for doc, (doc_chunks, _, _) in zip(new_docs, done, strict=True):
+            fresh.extend(doc_chunks)
+            doc_meta[doc.doc_id] = _doc_meta(doc, len(doc_chunks))
+        dim = embedder.dimension
+        fresh_vectors = np.concatenate([np.zeros((0, dim), np.float32), *(v for _, v, _ in done)])
+        fresh_sentences = [s for _, _, sentences in done for s in sentences]
     else:
-        fresh_vectors = _embed(embedder, [c.text for c in fresh], progress)
-        # Overlapping chunks repeat sentences: embed each distinct sentence once.
-        distinct = list(dict.fromkeys(s for c in fresh for s in c.sentence_texts()))
-        by_text = dict(
-            zip(distinct, _embed(embedder, distinct, progress, "sentences"), strict=True)
-        )
-        fresh_sentences = [
-            np.stack([by_text[s] for s in c.sentence_texts()])
-            if c.sentences
-            else np.zeros((0, embedder.dimension), np.float32)
-            for c in fresh
-        ]
+        for i, doc in enumerate(new_docs):
+            progress("chunking", i, len(new_docs))
+            doc_chunks = split(doc, embedder, chunking)
+            fresh.extend(doc_chunks)
+            doc_meta[doc.doc_id] = _doc_meta(doc, len(doc_chunks))
+        progress("chunking", len(new_docs), len(new_docs))
+        fresh_vectors, fresh_sentences = _embed_fresh(embedder, fresh, progress)
     rows.extend(zip(fresh, fresh_vectors, fresh_sentences, strict=True))
     report.chunks_embedded = len(fresh)
     # Rows in corpus order, as a full rebuild lays them out: an update then gives the very
@@ -217,6 +210,29 @@ def _renew_lexical(
     return read_index(index_dir, ann)
 
 
+def _doc_meta(doc: Document, chunks: int) -> dict[str, Any]:
+    return {"content_hash": doc.content_hash, "chunks": chunks, **doc.source.to_dict()}
+
+
+def _embed_fresh(
+    embedder: Embedder, fresh: list[Chunk], progress: Progress
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Vectors of new passages and of their sentences."""
+    if supports_passages(embedder):
+        return _embed_passages(embedder, fresh, progress)
+    vectors = _embed(embedder, [c.text for c in fresh], progress)
+    # Overlapping chunks repeat sentences: embed each distinct sentence once.
+    distinct = list(dict.fromkeys(s for c in fresh for s in c.sentence_texts()))
+    by_text = dict(zip(distinct, _embed(embedder, distinct, progress, "sentences"), strict=True))
+    sentences = [
+        np.stack([by_text[s] for s in c.sentence_texts()])
+        if c.sentences
+        else np.zeros((0, embedder.dimension), np.float32)
+        for c in fresh
+    ]
+    return vectors, sentences
+
+
 def _embed_passages(
     embedder: Embedder, chunks: list[Chunk], progress: Progress
 ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -224,10 +240,6 @@ def _embed_passages(
     vectors: list[np.ndarray] = []
     sentences: list[np.ndarray] = []
     embed = embedder.embed_passages  # type: ignore[attr-defined]
-    if getattr(embedder, "embeds_in_bulk", False) and chunks:
-        # A cluster embedder spreads one call over its workers: give it every passage at once.
-        v, s = embed([c.text for c in chunks], [c.sentences for c in chunks], progress=progress)
-        return v, list(s)
     for start in range(0, len(chunks), EMBED_BATCH):
         progress("embedding", start, len(chunks))
         batch = chunks[start : start + EMBED_BATCH]

@@ -23,7 +23,7 @@ from assistant.store.index import Index
 pytestmark = pytest.mark.slow
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
 # An embedding actor while it embeds a batch (its process title, set by Ray).
-ENCODER = r"ray::MapWorker\(MapBatches\(_PassageEncoder\)\)\.submit"
+ENCODER = r"ray::MapWorker\(MapBatches\(_DocumentEncoder\)\)\.submit"
 
 
 def _same_index(a: Index, b: Index) -> None:
