@@ -174,6 +174,7 @@ class Question:
     # refusal then speaks for them only ("The document searched doesn't say").
     scope: tuple[str, ...] = ()
     foreign: bool = False  # asked in another language than the documents' (English)
+    language: str = "en"  # the question's language, ISO 639-1 (language/detect.py)
     # The sentences that ask, without a wrapping request: what passages must answer and are
     # searched for. The others ("I work in procurement at a health ministry.") say who asks and
     # why; adding them to the search found no more passages on reworded gold questions.

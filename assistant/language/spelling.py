@@ -4,7 +4,6 @@ nearest English word ("sreves" as "serves")."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from functools import lru_cache
@@ -12,7 +11,8 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.language.text import LETTERS, is_stopword, term_of
+from assistant.language.detect import ENGLISH, question_language
+from assistant.language.text import LETTERS, term_of
 
 MIN_LENGTH = 4  # shorter words are too often another word one letter away
 LONG = 8  # from this length a word may be two edits away
@@ -37,26 +37,6 @@ _CHAT = {
     "wehn": "when",
     "wehre": "where",
 }
-# The commonest function words of the languages delegates may ask in, that English lacks.
-_FOREIGN_FUNCTION_WORDS = frozenset(
-    re.findall(
-        r"\w+",
-        # French
-        "le la les des du de et est une un pour dans sur qui que quel quelle quels quelles au "
-        "aux avec ce cette sont pas où quand comment pourquoi combien "
-        # Spanish
-        "el los las del es una para con por qué cuál cuáles quién quiénes cómo dónde cuándo "
-        "su sus está están "
-        # German
-        "der die das und ist ein eine wer wie welche welcher welches für mit den dem nicht wann "
-        "wo warum "
-        # Portuguese
-        "os da do em um uma qual quais quem como onde quando não são "
-        # Italian
-        "il della che per gli chi dove perché sono",
-    )
-)
-_LATIN = 0x24F  # last code point of the Latin scripts (accented letters included)
 _REMEMBERED = 10_000  # words looked up, kept for the next question
 
 
@@ -139,15 +119,9 @@ class Speller:
         return found
 
     def foreign(self, text: str) -> bool:
-        """True for a question in another language: not one English function word, and two of
-        another language's ("Qui dirige le groupe de travail ?"), or another script. Keywords,
-        names and typos ("vacine hubb Korea", "Africa CDC PAVM") are English."""
-        words = [w.lower() for w in LETTERS.findall(text) if len(w) > 1]
-        if any(is_stopword(w) for w in words):
-            return False
-        if any(ord(c) > _LATIN for w in words for c in w):
-            return True
-        return sum(w in _FOREIGN_FUNCTION_WORDS for w in words) >= 2
+        """True for a question in another language ("Qui dirige le groupe de travail ?");
+        keywords, names and typos ("vacine hubb Korea", "Africa CDC PAVM") are English."""
+        return question_language(text) != ENGLISH
 
     def correct(self, text: str) -> tuple[str, dict[str, str]]:
         """The text with its misspelt words replaced, and the fixes (none in a question in

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from assistant.language.detect import ENGLISH, question_language
 from assistant.language.questions import Question, analyse, clean
 from assistant.language.spelling import Speller
 from assistant.language.text import terms
@@ -55,7 +56,8 @@ class QuestionReader:
     def _analyse(self, question: str) -> Question:
         # A typo is read as the word it stands for; the question is still shown as typed.
         corrected, fixes = self.speller.correct(question) if self.correct_typos else (question, {})
-        q = replace(analyse(corrected, self.rules), foreign=self.speller.foreign(question))
+        language = question_language(question)
+        q = replace(analyse(corrected, self.rules), foreign=language != ENGLISH, language=language)
         if fixes:
             q = replace(q, text=clean(question), corrections=tuple(sorted(fixes.items())))
         df = self.lexical.stats.df

@@ -117,6 +117,12 @@ def test_find_passages_mode_says_how_a_typo_was_read(assistant):
         ("Jeong Eun-kyeong KDCA", False),
         ("Wen was the frist forum", False),
         ("whats GMP", False),
+        ("Combien de doses ?", True),
+        ("¿Dónde se celebró el foro?", True),
+        ("متى عقد المنتدى الأول؟", True),
+        ("Was ist die Aufgabe der Task Force?", True),  # "was" is English too
+        ("KORUS GMP", False),
+        ("WLPF 2021 Geneva", False),
     ],
 )
 def test_a_question_in_another_language_is_told_apart(assistant, text, foreign):
