@@ -20,6 +20,7 @@ from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings, load_settings, settings_with
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.store.index import Index, read_index
+from assistant.store.multilingual import load_multilingual
 from assistant.store.report import Progress, SyncReport
 from assistant.store.sync import sync_index
 
@@ -49,6 +50,11 @@ class Assistant:
             settings.retrieval,
             reranker=reranker or answerability_reranker(settings.retrieval),
             rules=settings.rules,
+            multilingual=(
+                load_multilingual(settings.index.multilingual_model)
+                if index.multilingual is not None
+                else None
+            ),
         )
         self.answerer: Answerer = answerer or registry.build(settings, embedder)
         self.sources = {
@@ -92,7 +98,7 @@ class Assistant:
         chunking = ChunkingSettings(
             settings.index.chunk_tokens, settings.index.chunk_overlap_tokens, embedder.max_tokens
         )
-        kwargs = {"progress": progress} if progress else {}
+        kwargs: dict[str, Any] = {"progress": progress} if progress else {}
         index, report = sync_index(
             Path(settings.corpus_dir),
             Path(settings.index_dir),
@@ -101,6 +107,7 @@ class Assistant:
             rebuild=rebuild,
             ann=settings.index.ann,
             max_document_bytes=settings.index.max_document_mb * 1024 * 1024,
+            multilingual=load_multilingual(settings.index.multilingual_model),
             **kwargs,
         )
         return cls(index, embedder, settings, answerer, report, reranker)

@@ -17,6 +17,7 @@ from assistant.settings import RetrievalSettings, RuleSettings
 from assistant.store.embeddings import Embedder
 from assistant.store.index import Index
 from assistant.store.lexical import Lexical
+from assistant.store.multilingual import MultilingualEmbedder, ranked
 
 __all__ = ["Hit", "Retriever"]
 
@@ -32,8 +33,11 @@ class Retriever:
         lexical: Lexical | None = None,
         reranker: Reranker | None = None,
         rules: RuleSettings | None = None,
+        multilingual: MultilingualEmbedder | None = None,
     ) -> None:
         self.index = index
+        # Matches questions in other languages against the index's multilingual vectors.
+        self.multilingual = multilingual if index.multilingual is not None else None
         self.embedder = embedder
         self.settings = settings
         self.lexical = lexical or index.lexical  # read with the index, never built here
@@ -63,7 +67,7 @@ class Retriever:
             return []
         s = self.settings
         vector = self.embedder.embed_query(q.ask or q.text)
-        dense_ranked = self._dense(vector, s.candidates, rows) if s.dense_weight > 0 else []
+        dense_ranked = self._dense(q, vector, s.candidates, rows) if s.dense_weight > 0 else []
         bm25_ranked = (
             self._bm25_search(list(q.search_terms), s.candidates, rows) if s.bm25_weight else []
         )
@@ -104,7 +108,13 @@ class Retriever:
             return None
         return sorted(r for d in documents for r in self.index.rows_by_doc.get(d, []))
 
-    def _dense(self, vector: np.ndarray, n: int, rows: list[int] | None) -> list[tuple[int, float]]:
+    def _dense(
+        self, q: Question, vector: np.ndarray, n: int, rows: list[int] | None
+    ) -> list[tuple[int, float]]:
+        if q.foreign and self.multilingual is not None and self.index.multilingual is not None:
+            # MiniLM reads English: a question in another language is matched across languages.
+            question = self.multilingual.query(q.ask or q.text)
+            return ranked(self.index.multilingual, question, n, rows)
         ids, scores = self.index.search(vector, n, rows)
         return list(zip(ids, scores, strict=True))
 

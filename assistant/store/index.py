@@ -38,6 +38,7 @@ from assistant.store.manifest import (
     read_pointer,
     verify,
 )
+from assistant.store.multilingual import MULTILINGUAL
 
 # Imported from here by callers that predate store.manifest.
 __all__ = [
@@ -61,8 +62,11 @@ class Index:
         chunks: list[Chunk],
         faiss_index: Any,
         sentence_vectors: np.ndarray,
+        multilingual: np.ndarray | None = None,
     ) -> None:
         self.path = path
+        # Row i: chunk i's vector by the multilingual model (store/multilingual.py), if any.
+        self.multilingual = multilingual
         self.manifest = manifest
         self.chunks = chunks
         self.faiss = faiss_index
@@ -190,14 +194,21 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None, *, lexical: bool
         # Memory-mapped: at ~4 KB a passage they are the index's largest part, and a question
         # touches the rows of its few dozen candidates only.
         sentences = np.load(build / SENTENCES, allow_pickle=False, mmap_mode="r")
+        multilingual = (
+            np.load(build / MULTILINGUAL, allow_pickle=False, mmap_mode="r")
+            if MULTILINGUAL in manifest["files"]
+            else None
+        )
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexStateError(f"index files unreadable ({exc})") from None
     if vectors.ntotal != len(chunks) or len(chunks) != manifest.get("chunk_count"):
         raise IndexStateError("vectors and chunk table disagree in size")
     if len(sentences) != sum(len(c.sentences) for c in chunks):
         raise IndexStateError("sentence vectors and chunk table disagree in size")
+    if multilingual is not None and len(multilingual) != len(chunks):
+        raise IndexStateError("multilingual vectors and chunk table disagree in size")
     tune(vectors, ann or AnnSettings())
-    index = Index(build, manifest, chunks, vectors, sentences)
+    index = Index(build, manifest, chunks, vectors, sentences, multilingual)
     if lexical:
         index.read_lexical()
     return index

@@ -35,9 +35,12 @@ LEXICAL = "lexical"  # the folder of the lexical part inside a build
 LEXICAL_ANALYSIS = "lexical_analysis"
 
 
-def expected_settings(embedder: Embedder, chunking: ChunkingSettings) -> dict[str, Any]:
+def expected_settings(
+    embedder: Embedder, chunking: ChunkingSettings, multilingual: str = "none"
+) -> dict[str, Any]:
     """The manifest fields that must match for an index to be reused."""
     return {
+        "multilingual_model": multilingual,
         "pipeline_version": PIPELINE_VERSION,
         "model": embedder.name,
         # int8 vectors must not be searched with float32 questions, nor the reverse.
@@ -49,11 +52,15 @@ def expected_settings(embedder: Embedder, chunking: ChunkingSettings) -> dict[st
 
 
 def settings_mismatch(
-    manifest: dict[str, Any], embedder: Embedder, chunking: ChunkingSettings
+    manifest: dict[str, Any],
+    embedder: Embedder,
+    chunking: ChunkingSettings,
+    multilingual: str = "none",
 ) -> str | None:
     """Why an index built under this manifest cannot be reused with these settings, if so."""
-    for key, want in expected_settings(embedder, chunking).items():
-        have = manifest.get(key)
+    for key, want in expected_settings(embedder, chunking, multilingual).items():
+        # Indexes made before multilingual vectors existed have none: the same as "none".
+        have = manifest.get(key, "none" if key == "multilingual_model" else None)
         if have != want:
             return f"it was built with {key}={have!r}, the settings say {want!r}"
     return None

