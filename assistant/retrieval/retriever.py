@@ -67,6 +67,7 @@ class Retriever:
             return []
         s = self.settings
         vector = self.embedder.embed_query(q.ask or q.text)
+        across = self._across(q)
         dense_ranked = self._dense(q, vector, s.candidates, rows) if s.dense_weight > 0 else []
         bm25_ranked = (
             self._bm25_search(list(q.search_terms), s.candidates, rows) if s.bm25_weight else []
@@ -83,7 +84,10 @@ class Retriever:
             named = naming.get(self.index.chunks[row].doc_id, frozenset())
             coverage, scores = self.scorer.sentences(row, q, vector, cover, named)
             best = int(np.argmax(scores)) if len(scores) else None
-            score = fused_score(d_rank, b_rank, max(scores, default=0.0), s)
+            # MiniLM's sentence scores read English: for a question matched across languages
+            # they are noise, and the ranks alone decide.
+            sentence = 0.0 if across else max(scores, default=0.0)
+            score = fused_score(d_rank, b_rank, sentence, s)
             hits.append(
                 Hit(
                     chunk=self.index.chunks[row],
@@ -111,12 +115,17 @@ class Retriever:
     def _dense(
         self, q: Question, vector: np.ndarray, n: int, rows: list[int] | None
     ) -> list[tuple[int, float]]:
-        if q.foreign and self.multilingual is not None and self.index.multilingual is not None:
+        if self._across(q):
             # MiniLM reads English: a question in another language is matched across languages.
+            assert self.multilingual is not None and self.index.multilingual is not None
             question = self.multilingual.query(q.ask or q.text)
             return ranked(self.index.multilingual, question, n, rows)
         ids, scores = self.index.search(vector, n, rows)
         return list(zip(ids, scores, strict=True))
+
+    def _across(self, q: Question) -> bool:
+        """True when the question is searched with the multilingual vectors."""
+        return q.foreign and self.multilingual is not None and self.index.multilingual is not None
 
     def _bm25_search(
         self, q_terms: list[str], n: int, rows: list[int] | None
