@@ -16,6 +16,17 @@ import numpy as np
 from bench.common import CORPUS
 
 
+def copies(source: Path, target: Path, count: int) -> Path:
+    """The source's text documents, each ``count`` times with a first line of its own (so each
+    copy is a document of its own), written to target."""
+    target.mkdir(parents=True)
+    for k in range(count):
+        for doc in sorted(source.glob("*.txt")):
+            text = doc.read_text(encoding="utf-8")
+            (target / f"{doc.stem}_{k}.txt").write_text(f"Copy {k}.\n{text}", encoding="utf-8")
+    return target
+
+
 def real_sentences(corpus_dir: Path = CORPUS) -> list[str]:
     """Every sentence of the real corpus (as the chunker splits them), de-duplicated."""
     from assistant.ingest.documents import load_corpus

@@ -22,15 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import corpus_gen
 from bench.common import CORPUS, ROOT
-
-
-def _copies(target: Path, copies: int) -> None:
-    target.mkdir(parents=True)
-    for k in range(copies):
-        for doc in sorted(CORPUS.glob("*.txt")):
-            text = doc.read_text(encoding="utf-8")
-            (target / f"{doc.stem}_{k}.txt").write_text(f"Copy {k}.\n{text}", encoding="utf-8")
 
 
 def _build(corpus: Path, folder: Path, **overrides: Any) -> dict[str, float]:
@@ -60,7 +53,7 @@ def run(copies: int) -> dict[str, Any]:
     address = f"127.0.0.1:{port}"
     try:
         corpus = work / "corpus"
-        _copies(corpus, copies)
+        corpus_gen.copies(CORPUS, corpus, copies)
         out: dict[str, Any] = {"documents": copies * len(list(CORPUS.glob("*.txt")))}
         # The model is loaded once before timing, so no build pays for the first load alone.
         _build(CORPUS, work / "warm")

@@ -142,8 +142,7 @@ class ExtractiveAnswerer:
         # answers; a sentence it did not read gets no vote from it.
         if not self.answerability_floor or not hit.answer_scores:
             return score
-        read = dict(hit.answer_scores)
-        model = read.get(sentence, 0.0)
+        model = hit.answer_score(sentence) or 0.0
         return (1 - MODEL_SHARE) * score + MODEL_SHARE * model
 
     def _judged_answering(self, hits: list[Hit], best: _Candidate, cand: _Candidate) -> bool:
@@ -151,8 +150,8 @@ class ExtractiveAnswerer:
         # the model judges that it answers too; one it did not read is not known to.
         if not self.answerability_floor or not hits[best.hit_rank].answer_scores:
             return True
-        read = dict(hits[cand.hit_rank].answer_scores)
-        return read.get(cand.sentence, 0.0) >= self.answerability_floor
+        judged = hits[cand.hit_rank].answer_score(cand.sentence) or 0.0
+        return judged >= self.answerability_floor
 
 
 def evidence_strength(question: Question, hits: Sequence[Hit], floor: float = 0.0) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -13,7 +12,7 @@ from assistant.answer.types import Answer
 from assistant.api import Assistant
 from assistant.evaluation.configs import EvalConfig, make_answerer
 from assistant.settings import Settings
-from assistant.store.embeddings import Embedder
+from assistant.store.embeddings import Embedder, WrappedEmbedder
 from assistant.store.report import Progress
 
 
@@ -72,41 +71,14 @@ class AssistantSystem:
         return [h.chunk.text for h in answer.hits]
 
 
-class FreshQueries:
+class FreshQueries(WrappedEmbedder):
     """An Embedder that embeds each new question afresh, so every configuration's latency
     includes embedding it (a shared cache would make later configurations look faster);
     the last question is kept for the search that follows its answer."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self._last: tuple[str, np.ndarray] | None = None
-
-    @property
-    def name(self) -> str:
-        """The wrapped model's name."""
-        return self.inner.name
-
-    @property
-    def dimension(self) -> int:
-        """The wrapped model's vector length."""
-        return self.inner.dimension
-
-    @property
-    def max_tokens(self) -> int:
-        """The wrapped model's input limit."""
-        return self.inner.max_tokens
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Tokens per text, by the wrapped model."""
-        return self.inner.count_tokens(texts)
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        """Passage vectors, by the wrapped model."""
-        return self.inner.embed_documents(texts)
-
-    def __getattr__(self, name: str) -> Any:
-        # Optional capabilities (a backend name, passage pooling) are the wrapped model's.
-        return getattr(self.inner, name)
 
     def embed_query(self, text: str) -> np.ndarray:
         """The question's vector, computed afresh unless it is the previous question."""

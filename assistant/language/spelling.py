@@ -11,7 +11,6 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.language.detect import ENGLISH, question_language
 from assistant.language.text import LETTERS, term_of
 
 MIN_LENGTH = 4  # shorter words are too often another word one letter away
@@ -118,16 +117,10 @@ class Speller:
                 found[typed] = _cased(typed, nearest)
         return found
 
-    def foreign(self, text: str) -> bool:
-        """True for a question in another language ("Qui dirige le groupe de travail ?");
-        keywords, names and typos ("vacine hubb Korea", "Africa CDC PAVM") are English."""
-        return question_language(text) != ENGLISH
-
     def correct(self, text: str) -> tuple[str, dict[str, str]]:
-        """The text with its misspelt words replaced, and the fixes (none in a question in
-        another language: "prochain" is not a typo of "proclaim")."""
-        if self.foreign(text):
-            return text, {}
+        """English text with its misspelt words replaced, and the fixes. (Text in another
+        language has no typos to read: "prochain" is not "proclaim"; the reader asks only of
+        English questions.)"""
         fixes = self.corrections(text)
         if not fixes:
             return text, fixes

@@ -31,6 +31,10 @@ class Hit:
         model did not read it."""
         return max((p for _, p in self.answer_scores), default=None)
 
+    def answer_score(self, sentence: int) -> float | None:
+        """The model's probability that this sentence answers; None when it did not read it."""
+        return next((p for i, p in self.answer_scores if i == sentence), None)
+
     @property
     def sentence_score(self) -> float:
         """Score (0-1) of the passage's best sentence as an answer to the question."""

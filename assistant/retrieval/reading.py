@@ -55,8 +55,10 @@ class QuestionReader:
 
     def _analyse(self, question: str) -> Question:
         # A typo is read as the word it stands for; the question is still shown as typed.
-        corrected, fixes = self.speller.correct(question) if self.correct_typos else (question, {})
         language = question_language(question)
+        # A question in another language has no typos to read ("prochain" is not "proclaim").
+        reads_typos = self.correct_typos and language == ENGLISH
+        corrected, fixes = self.speller.correct(question) if reads_typos else (question, {})
         q = replace(analyse(corrected, self.rules), foreign=language != ENGLISH, language=language)
         if fixes:
             q = replace(q, text=clean(question), corrections=tuple(sorted(fixes.items())))

@@ -37,7 +37,7 @@ class Retriever:
     ) -> None:
         self.index = index
         # Matches questions in other languages against the index's multilingual vectors.
-        self.multilingual = multilingual if index.multilingual is not None else None
+        self.multilingual = multilingual
         self.embedder = embedder
         self.settings = settings
         self.lexical = lexical or index.lexical  # read with the index, never built here
@@ -68,7 +68,9 @@ class Retriever:
         s = self.settings
         vector = self.embedder.embed_query(q.ask or q.text)
         across = self._across(q)
-        dense_ranked = self._dense(q, vector, s.candidates, rows) if s.dense_weight > 0 else []
+        dense_ranked = (
+            self._dense(q, vector, s.candidates, rows, across) if s.dense_weight > 0 else []
+        )
         bm25_ranked = (
             self._bm25_search(list(q.search_terms), s.candidates, rows) if s.bm25_weight else []
         )
@@ -113,9 +115,9 @@ class Retriever:
         return sorted(r for d in documents for r in self.index.rows_by_doc.get(d, []))
 
     def _dense(
-        self, q: Question, vector: np.ndarray, n: int, rows: list[int] | None
+        self, q: Question, vector: np.ndarray, n: int, rows: list[int] | None, across: bool
     ) -> list[tuple[int, float]]:
-        if self._across(q):
+        if across:
             # MiniLM reads English: a question in another language is matched across languages.
             assert self.multilingual is not None and self.index.multilingual is not None
             question = self.multilingual.query(q.ask or q.text)

@@ -90,6 +90,46 @@ def resolve_model_path(name: str) -> str:
     return name  # a hub name: works only where the hub or its cache is reachable
 
 
+class WrappedEmbedder:
+    """Another embedder with a part changed: what a subclass does not define is the wrapped
+    model's, optional capabilities (a backend name, passage pooling) included."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        """The wrapped model's name."""
+        return self.inner.name
+
+    @property
+    def dimension(self) -> int:
+        """The wrapped model's vector length."""
+        return self.inner.dimension
+
+    @property
+    def max_tokens(self) -> int:
+        """The wrapped model's input limit."""
+        return self.inner.max_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens per text, by the wrapped model."""
+        return self.inner.count_tokens(texts)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Passage vectors, by the wrapped model."""
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """A question's vector, by the wrapped model."""
+        return self.inner.embed_query(text)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (a copy being made): no endless lookup
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, run by torch or by ONNX Runtime, loaded once.
 

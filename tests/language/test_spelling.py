@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.language.detect import ENGLISH
 from assistant.language.spelling import Speller
 from assistant.language.text import terms
 
@@ -126,7 +127,10 @@ def test_find_passages_mode_says_how_a_typo_was_read(assistant):
     ],
 )
 def test_a_question_in_another_language_is_told_apart(assistant, text, foreign):
-    assert assistant.retriever.reader.speller.foreign(text) is foreign
+    q = assistant.retriever.read(text)
+    assert q.foreign is foreign and (q.language != ENGLISH) is foreign
+    if foreign:  # and it is not read for typos
+        assert q.corrections == ()
 
 
 def test_question_words_typed_in_a_hurry_are_read_as_meant(assistant):

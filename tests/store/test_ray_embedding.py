@@ -19,6 +19,7 @@ import pytest
 from assistant.api import Assistant
 from assistant.errors import SettingsError
 from assistant.store.index import Index
+from bench.corpus_gen import copies
 
 pytestmark = pytest.mark.slow
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
@@ -32,16 +33,6 @@ def _same_index(a: Index, b: Index) -> None:
     for row in range(len(a.chunks)):
         diff = np.abs(a.chunk_sentence_vectors(row) - b.chunk_sentence_vectors(row))
         assert diff.size == 0 or diff.max() <= 1e-5
-
-
-def _copies(corpus: Path, target: Path, copies: int) -> Path:
-    """The corpus's documents, each ``copies`` times with a first line of its own."""
-    target.mkdir()
-    for k in range(copies):
-        for doc in sorted(corpus.glob("*.txt")):
-            text = doc.read_text(encoding="utf-8")
-            (target / f"{doc.stem}_{k}.txt").write_text(f"Copy {k}.\n{text}", encoding="utf-8")
-    return target
 
 
 def test_a_ray_build_is_the_local_build(ray_cluster, assistant, embedder, corpus_copy, tmp_path):
@@ -80,7 +71,7 @@ def test_an_update_sends_only_new_documents(ray_cluster, embedder, corpus_copy, 
 def test_a_worker_killed_mid_run_is_replaced_and_the_build_completes(
     ray_cluster, embedder, corpus_copy, tmp_path
 ):
-    corpus = _copies(corpus_copy, tmp_path / "corpus", 10)
+    corpus = copies(corpus_copy, tmp_path / "corpus", 10)
     killed: list[int] = []
 
     def kill_one_encoder() -> None:
