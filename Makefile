@@ -70,3 +70,15 @@ eval-squad2: $(VENV)/.installed-app
 
 eval-covid-qa: $(VENV)/.installed-app
 	$(BIN)/assistant eval --benchmark covid-qa
+
+# The gold and held-out questions translated into the five other UN languages
+# (evals/languages/), one report per language, with the multilingual vectors on (their own
+# index, index/languages/, built on first use).
+LANGUAGES := fr es ar zh ru
+.PHONY: eval-languages
+eval-languages: $(VENV)/.installed-app
+	for l in $(LANGUAGES); do \
+	  $(BIN)/assistant eval --gold evals/languages/$$l.jsonl \
+	    --config evals/languages/multilingual.toml --no-baseline --index index/languages \
+	    --out evals/reports/languages/$$l --quiet --json || exit 1; \
+	done

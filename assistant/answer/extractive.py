@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.markers import mark, without_references
+from assistant.answer.messages import ENGLISH, messages
 from assistant.answer.types import BULLET, Answer, Answerer, Citation, cite, require_question
 from assistant.ingest.chunking import Chunk
 from assistant.ingest.documents import Source
@@ -16,17 +17,11 @@ from assistant.settings import AnswerSettings
 
 __all__ = ["Answer", "Answerer", "Citation", "ExtractiveAnswerer", "cite", "evidence_strength"]
 
-REFUSAL_TEXT = (
-    "The documents don't say. None of the passages answers this question; "
-    "the closest ones are listed below in case they help."
-)
+REFUSAL_TEXT = ENGLISH.refusal
 # Between no_match_threshold and refusal_threshold the evidence is weak but not absent: on
 # reworded questions the answer is often in the first passage listed, so say only what is known.
-UNSURE_TEXT = (
-    "No passage clearly answers this. The closest passages are listed below; "
-    "check them, one of them may still answer it."
-)
-IN_ENGLISH = " The documents are in English: asking in English may find the answer."
+UNSURE_TEXT = ENGLISH.unsure
+IN_ENGLISH = " " + ENGLISH.ask_in_english
 # A further sentence must score this share of the best one: nearly as good from the same
 # passage, or at least a fair answer to a part of the question the others leave open.
 NEARLY = 0.85
@@ -69,10 +64,14 @@ class ExtractiveAnswerer:
         q = require_question(question)
         hits = list(hits)
         confidence = evidence_strength(q, hits[: self.passages], self.answerability_floor)
+        lines = messages(q.language)
+        across = any(h.across for h in hits)
         if not hits or confidence < self.refusal_threshold:
             absent = confidence < self.no_match_threshold or not hits
-            text = _scoped(REFUSAL_TEXT if absent else UNSURE_TEXT, q, sources)
-            text += _never_mentioned(q) + (IN_ENGLISH if q.foreign else "")
+            text = _scoped(lines.refusal if absent else lines.unsure, q, sources)
+            text += _never_mentioned(q)
+            if q.foreign and not across:
+                text += " " + lines.ask_in_english
             return Answer(
                 q.text, text, [], True, hits, confidence, self.name, read_as=q.corrections
             )
@@ -99,11 +98,16 @@ class ExtractiveAnswerer:
             confidence,
             self.name,
             read_as=q.corrections,
+            language_note=lines.quoted_in_english if q.foreign else "",
         )
 
     def _choose(self, q: Question, hits: list[Hit]) -> list[_Candidate]:
         """The best sentence, then others nearly as good from its passage (a list's items),
         or from another passage when they answer a part of the question it leaves open."""
+        # Across languages the passage ranking (passage and sentence similarity together) is
+        # surer than any one sentence's similarity: the answer is quoted from the first passage.
+        if hits and hits[0].across:
+            hits = hits[:1]
         candidates = [
             _Candidate(rank, i, self._sentence_score(hit, i, cov) * (1.0 - 0.05 * rank), text)
             for rank, hit in enumerate(hits)
@@ -172,6 +176,10 @@ def _judged(hit: Hit, floor: float) -> float:
 
 
 def _evidence(question: Question, hit: Hit) -> float:
+    if hit.across:
+        # Asked in another language: the terms and MiniLM read English, the multilingual
+        # model's sentence similarity is the evidence.
+        return hit.sentence_score
     strength = PASSAGE_SHARE * hit.passage_coverage + (1 - PASSAGE_SHARE) * hit.sentence_score
     # "Where was the dialogue held?" finds the sentence about the dialogue; if even that
     # sentence has no place in it, the passage mentions the topic without the answer. (A
@@ -184,7 +192,7 @@ def _evidence(question: Question, hit: Hit) -> float:
 
 def _scoped(text: str, q: Question, sources: Mapping[str, Source]) -> str:
     """A refusal that speaks only for the documents searched, when the search was limited."""
-    if not q.scope:
+    if not q.scope or q.foreign:
         return text
     scope = list(dict.fromkeys(q.scope))
     if len(scope) == 1:
@@ -199,7 +207,7 @@ def _scoped(text: str, q: Question, sources: Mapping[str, Source]) -> str:
 
 def _never_mentioned(q: Question) -> str:
     """' No document mentions "ISBN".': the reason a refusal can give for certain."""
-    if not q.unknown_names:
+    if not q.unknown_names or q.foreign:
         return ""
     names = " or ".join(f"“{n}”" for n in q.unknown_names)
     if not q.documents:

@@ -130,6 +130,8 @@ class Answer:
     fallback: str | None = None
     # Typos in the question and the words they were read as: (("vacine", "vaccine"),).
     read_as: tuple[tuple[str, str], ...] = ()
+    # One line in the question's language above an answer quoted from documents in another.
+    language_note: str = ""
 
     @property
     def read_as_note(self) -> str:
@@ -152,6 +154,7 @@ class Answer:
             "fallback": self.fallback,
             "dropped": list(self.dropped),
             "read_as": [list(pair) for pair in self.read_as],
+            "language_note": self.language_note,
             "citations": [c.to_dict() for c in self.citations],
             "suggestions": [
                 {

@@ -22,8 +22,9 @@ REQUIRED_FIELDS: dict[str, type] = {
 # (SQuAD, COVID-QA) every accepted form of it.
 ANSWER_FIELDS = ("answer", "answers")
 # Optional: more quotes an answer needs (an answer spanning passages), quotes elsewhere that
-# say the same as one of those (a fact the document repeats), and free tags.
-OPTIONAL_FIELDS = ("more_evidence", "alternatives", "kind")
+# say the same as one of those (a fact the document repeats), free tags, and the question's
+# language (ISO 639-1; "en" when absent) for sets translated from English ones.
+OPTIONAL_FIELDS = ("more_evidence", "alternatives", "kind", "language")
 
 
 class GoldError(AssistantError):
@@ -47,6 +48,7 @@ class GoldItem:
     kind: tuple[str, ...] = field(default=())
     # (quote, the other quotes that say the same): pairs, so that an item stays hashable.
     alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    language: str = "en"
 
     @property
     def quotes(self) -> tuple[str, ...]:
@@ -82,6 +84,8 @@ class GoldItem:
             data["alternatives"] = {q: list(alts) for q, alts in self.alternatives}
         if self.kind:
             data["kind"] = list(self.kind)
+        if self.language != "en":
+            data["language"] = self.language
         return data
 
 
@@ -135,6 +139,9 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
     elif any(a.strip() for a in answers):
         raise GoldError(f"{where}: an unanswerable question must have empty 'answers'")
     alternatives = _alternatives(data.get("alternatives", {}), (data["evidence"], *more), where)
+    language = data.get("language", "en")
+    if not isinstance(language, str) or not language.strip():
+        raise GoldError(f"{where}: 'language' must be a language code such as 'fr'")
     fields = {name: data[name] for name in REQUIRED_FIELDS}
     return GoldItem(
         **fields,
@@ -143,6 +150,7 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
         more_evidence=more,
         kind=tags,
         alternatives=alternatives,
+        language=language,
     )
 
 

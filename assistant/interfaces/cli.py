@@ -253,6 +253,7 @@ def _serve_page(args: argparse.Namespace, assistant: Assistant, auth: Any) -> No
 def format_answer(answer: Answer) -> str:
     """The answer and its numbered sources as plain text."""
     lines = [f"({answer.read_as_note})"] if answer.read_as else []
+    lines += [answer.language_note] if answer.language_note else []
     lines += [textwrap.fill(answer.text, 96), ""]
     if answer.fallback:
         lines += [textwrap.fill(f"Note: {answer.fallback}", 96), ""]

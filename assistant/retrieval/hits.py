@@ -24,6 +24,9 @@ class Hit:
     sentence_scores: tuple[float, ...] = field(default=(), repr=False)
     # The answerability model's probability for the sentences it read: (sentence, score).
     answer_scores: tuple[tuple[int, float], ...] = field(default=(), repr=False)
+    # The sentence scores are cross-lingual similarities (the question is in another language
+    # than the documents), not term coverage and MiniLM's.
+    across: bool = False
 
     @property
     def answerability(self) -> float | None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from assistant.errors import QuestionError
 from assistant.language.questions import Question
+from assistant.retrieval.across import passage_score, sentence_similarity
 from assistant.retrieval.fusion import fused_score, without_near_duplicates
 from assistant.retrieval.hits import Hit
 from assistant.retrieval.reading import QuestionReader
@@ -67,10 +68,10 @@ class Retriever:
             return []
         s = self.settings
         vector = self.embedder.embed_query(q.ask or q.text)
+        # MiniLM reads English: a question in another language is matched across languages,
+        # by the multilingual model's passage and sentence vectors.
         across = self._across(q)
-        dense_ranked = (
-            self._dense(q, vector, s.candidates, rows, across) if s.dense_weight > 0 else []
-        )
+        dense_ranked = self._dense(vector, s.candidates, rows, across) if s.dense_weight > 0 else []
         bm25_ranked = (
             self._bm25_search(list(q.search_terms), s.candidates, rows) if s.bm25_weight else []
         )
@@ -84,12 +85,16 @@ class Retriever:
             d_rank, d_score = dense_pos.get(row, (None, None))
             b_rank, b_score = bm25_pos.get(row, (None, None))
             named = naming.get(self.index.chunks[row].doc_id, frozenset())
-            coverage, scores = self.scorer.sentences(row, q, vector, cover, named)
+            if across is None:
+                coverage, scores = self.scorer.sentences(row, q, vector, cover, named)
+            else:
+                coverage, scores = 0.0, sentence_similarity(self.index, row, across)
             best = int(np.argmax(scores)) if len(scores) else None
-            # MiniLM's sentence scores read English: for a question matched across languages
-            # they are noise, and the ranks alone decide.
-            sentence = 0.0 if across else max(scores, default=0.0)
-            score = fused_score(d_rank, b_rank, sentence, s)
+            score = (
+                fused_score(d_rank, b_rank, max(scores, default=0.0), s)
+                if across is None
+                else passage_score(self.index, row, across)
+            )
             hits.append(
                 Hit(
                     chunk=self.index.chunks[row],
@@ -102,6 +107,7 @@ class Retriever:
                     passage_coverage=cover(spelled_out(q, self.scorer.passage_terms(row)) | named),
                     best_sentence=best,
                     sentence_scores=tuple(scores),
+                    across=across is not None,
                 )
             )
         hits.sort(key=lambda h: h.score, reverse=True)
@@ -115,19 +121,19 @@ class Retriever:
         return sorted(r for d in documents for r in self.index.rows_by_doc.get(d, []))
 
     def _dense(
-        self, q: Question, vector: np.ndarray, n: int, rows: list[int] | None, across: bool
+        self, vector: np.ndarray, n: int, rows: list[int] | None, across: np.ndarray | None
     ) -> list[tuple[int, float]]:
-        if across:
-            # MiniLM reads English: a question in another language is matched across languages.
-            assert self.multilingual is not None and self.index.multilingual is not None
-            question = self.multilingual.query(q.ask or q.text)
-            return ranked(self.index.multilingual, question, n, rows)
+        if across is not None:
+            assert self.index.multilingual is not None
+            return ranked(self.index.multilingual, across, n, rows)
         ids, scores = self.index.search(vector, n, rows)
         return list(zip(ids, scores, strict=True))
 
-    def _across(self, q: Question) -> bool:
-        """True when the question is searched with the multilingual vectors."""
-        return q.foreign and self.multilingual is not None and self.index.multilingual is not None
+    def _across(self, q: Question) -> np.ndarray | None:
+        """The question's multilingual vector when it is searched across languages, else None."""
+        if q.foreign and self.multilingual is not None and self.index.multilingual is not None:
+            return self.multilingual.query(q.ask or q.text)
+        return None
 
     def _bm25_search(
         self, q_terms: list[str], n: int, rows: list[int] | None

@@ -38,7 +38,11 @@ from assistant.store.manifest import (
     read_pointer,
     verify,
 )
-from assistant.store.multilingual import MULTILINGUAL
+from assistant.store.multilingual import (
+    MULTILINGUAL,
+    MULTILINGUAL_SENTENCES,
+    MultilingualVectors,
+)
 
 # Imported from here by callers that predate store.manifest.
 __all__ = [
@@ -62,11 +66,13 @@ class Index:
         chunks: list[Chunk],
         faiss_index: Any,
         sentence_vectors: np.ndarray,
-        multilingual: np.ndarray | None = None,
+        multilingual: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.path = path
-        # Row i: chunk i's vector by the multilingual model (store/multilingual.py), if any.
-        self.multilingual = multilingual
+        # Row i: chunk i's vector by the multilingual model (store/multilingual.py), if any;
+        # its sentences' vectors lie at the same offsets as MiniLM's sentence vectors.
+        self.multilingual: np.ndarray | None = multilingual[0] if multilingual else None
+        self.multilingual_sentences: np.ndarray | None = multilingual[1] if multilingual else None
         self.manifest = manifest
         self.chunks = chunks
         self.faiss = faiss_index
@@ -133,6 +139,19 @@ class Index:
         """Vectors of one chunk's sentences, in order."""
         return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]]
 
+    def chunk_multilingual_sentences(self, row: int) -> np.ndarray:
+        """Multilingual vectors of one chunk's sentences, in order."""
+        if self.multilingual_sentences is None:
+            raise IndexStateError("this index has no multilingual vectors")
+        a, b = self.sentence_offsets[row], self.sentence_offsets[row + 1]
+        return self.multilingual_sentences[a:b]
+
+    def chunk_multilingual(self, row: int) -> MultilingualVectors:
+        """One chunk's multilingual passage and sentence vectors."""
+        if self.multilingual is None:
+            raise IndexStateError("this index has no multilingual vectors")
+        return MultilingualVectors(self.multilingual[row], self.chunk_multilingual_sentences(row))
+
     def vectors(self) -> np.ndarray:
         """All vectors, one row per chunk."""
         n = self.faiss.ntotal
@@ -188,6 +207,8 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None, *, lexical: bool
     build, manifest_sha = read_pointer(index_dir)
     manifest = read_manifest(build, manifest_sha)
     verify(build, {n: m for n, m in manifest["files"].items() if not is_lexical(n)})
+    if MULTILINGUAL in manifest["files"] and MULTILINGUAL_SENTENCES not in manifest["files"]:
+        raise IndexStateError("its multilingual part has no sentence vectors (an older version)")
     try:
         chunks = [_chunk_from_json(line) for line in _lines(build / CHUNKS)]
         vectors = faiss.read_index(str(build / VECTORS))
@@ -195,7 +216,10 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None, *, lexical: bool
         # touches the rows of its few dozen candidates only.
         sentences = np.load(build / SENTENCES, allow_pickle=False, mmap_mode="r")
         multilingual = (
-            np.load(build / MULTILINGUAL, allow_pickle=False, mmap_mode="r")
+            (
+                np.load(build / MULTILINGUAL, allow_pickle=False, mmap_mode="r"),
+                np.load(build / MULTILINGUAL_SENTENCES, allow_pickle=False, mmap_mode="r"),
+            )
             if MULTILINGUAL in manifest["files"]
             else None
         )
@@ -205,7 +229,9 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None, *, lexical: bool
         raise IndexStateError("vectors and chunk table disagree in size")
     if len(sentences) != sum(len(c.sentences) for c in chunks):
         raise IndexStateError("sentence vectors and chunk table disagree in size")
-    if multilingual is not None and len(multilingual) != len(chunks):
+    if multilingual is not None and (
+        len(multilingual[0]) != len(chunks) or len(multilingual[1]) != len(sentences)
+    ):
         raise IndexStateError("multilingual vectors and chunk table disagree in size")
     tune(vectors, ann or AnnSettings())
     index = Index(build, manifest, chunks, vectors, sentences, multilingual)

