@@ -27,12 +27,13 @@ from assistant.chat.feedback import FeedbackLog
 from assistant.interfaces.web.choices import (
     ALL_DOCUMENTS,
     MODE_ANSWER,
-    MODES,
+    MODE_PASSAGES,
     Background,
     document_choices,
     example_questions,
 )
 from assistant.interfaces.web.handlers import TITLE, Handlers, pick_example
+from assistant.interfaces.web.i18n import I18N, as_text, t
 
 # Retrieval only reads the index and each question costs ~0.2-0.4 s of CPU, so questions can
 # run side by side: 8 lets a room of delegates ask without queueing behind one another while
@@ -60,7 +61,8 @@ def launch_options() -> dict[str, Any]:
         "theme": theme,
         "css": static_text("style.css"),
         "js": static_text("page.js"),
-        "footer_links": ["api", "settings"],
+        "footer_links": ["api", "settings"],  # Settings holds the language switch
+        "i18n": I18N,
         "show_error": False,  # a user sees a sentence, never a stack trace
         # Gradio keeps every session's state (~0.4 MB for 20 turns) until 10,000 sessions by
         # default; API clients never close theirs. Past this many, the oldest is forgotten.
@@ -188,33 +190,28 @@ class _Page:
 
 def _layout(assistant: Assistant, examples: Sequence[str]) -> _Page:
     """The page's components, top to bottom, inside the Blocks being built."""
-    gr.Markdown(
-        "# Local production of medicines: cited answers\n"
-        "Answers are quoted from the documents in this collection, each sentence with its "
-        "source `[n]` (click it to see the passage). When the documents don't say, the "
-        "assistant says so."
-    )
+    gr.Markdown(t("intro"))
     with gr.Row(equal_height=True):
         mode = gr.Radio(
-            choices=list(MODES),
+            choices=[(t("mode_answer"), MODE_ANSWER), (t("mode_passages"), MODE_PASSAGES)],
             value=MODE_ANSWER,
-            label="Mode",
-            info="Find passages lists matching passages without composing an answer.",
+            label=t("mode"),
+            info=t("mode_info"),
             elem_id="mode",
             scale=1,
             min_width=200,
         )
         document = gr.Dropdown(
-            choices=document_choices(assistant),
+            choices=[(t("all_documents"), ALL_DOCUMENTS), *document_choices(assistant)[1:]],
             value=ALL_DOCUMENTS,
-            label="Search in",
+            label=t("search_in"),
             interactive=True,
             elem_id="document",
             scale=1,
             min_width=200,
         )
     chatbot = gr.Chatbot(
-        label="Conversation",
+        label=t("conversation"),
         elem_id="chat",
         height="62vh",
         min_height=320,
@@ -223,14 +220,14 @@ def _layout(assistant: Assistant, examples: Sequence[str]) -> _Page:
         buttons=[],
         autoscroll=False,  # the page scrolls to each new question instead (page.js)
         latex_delimiters=[],  # "$" in documents is money, not maths
-        placeholder="Ask a question below, or pick an example.",
+        placeholder=as_text(t("empty_chat")),
         examples=example_messages(examples),
         feedback_options=("Like", "Dislike"),
     )
     with gr.Row(equal_height=True):
         question = gr.Textbox(
-            label="Question",
-            placeholder="Type a question and press Enter",
+            label=t("question"),
+            placeholder=t("question_placeholder"),
             show_label=False,
             lines=1,
             max_lines=4,
@@ -239,31 +236,27 @@ def _layout(assistant: Assistant, examples: Sequence[str]) -> _Page:
             autofocus=True,
             elem_id="question",
         )
-        send = gr.Button("Send", variant="primary", scale=1, min_width=72, elem_id="send")
+        send = gr.Button(t("send"), variant="primary", scale=1, min_width=72, elem_id="send")
     note = gr.Markdown(elem_id="feedback-note")
     with gr.Row(visible=False, elem_id="feedback") as feedback_row:
         comment = gr.Textbox(
-            label="Comment (optional)",
-            placeholder="What was good or wrong about this answer?",
+            label=t("comment"),
+            placeholder=t("comment_placeholder"),
             lines=1,
             scale=4,
             elem_id="feedback-comment",
         )
-        send_comment = gr.Button("Send comment", scale=1, min_width=100)
+        send_comment = gr.Button(t("send_comment"), scale=1, min_width=100)
     with gr.Row():
-        clear = gr.Button("New conversation", size="sm", elem_id="new")
+        clear = gr.Button(t("new_conversation"), size="sm", elem_id="new")
         download = gr.DownloadButton(
-            "Download conversation (Markdown)",
+            as_text(t("download")),
             value=None,
             interactive=False,
             size="sm",
             elem_id="download",
         )
-    gr.Markdown(
-        "Rate an answer with the thumbs up or down under it; ratings and comments are "
-        "saved on this computer to improve the collection.",
-        elem_id="help",
-    )
+    gr.Markdown(t("help"), elem_id="help")
     return _Page(
         mode=mode,
         document=document,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from assistant.answer.extractive import REFUSAL_TEXT
+from assistant.interfaces.web.i18n import LANGUAGES, TEXTS
 from assistant.interfaces.web.render import COPY_LABEL
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.slow
 FORUM = "When was the first World Local Production Forum held?"
 TASK_FORCE = "What is the Global Vaccine Production Hub Task Force?"
 UNANSWERABLE = "How many mRNA vaccine factories are being built in Africa?"
+ARTIFACTS = Path(__file__).parents[2] / "artifacts"  # as tests/_app_fixtures.py's
 TIMEOUT = 30_000  # ms; generous because the machine is shared
 
 
@@ -290,3 +292,38 @@ def _wait(condition: Any, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("locale", "send", "direction"),
+    [("ar", "إرسال", "rtl"), ("fr-FR", "Envoyer", "ltr"), ("zh-CN", "发送", "ltr")],
+)
+def test_the_page_speaks_the_browsers_language(
+    browser: Any, app_server: Server, locale: str, send: str, direction: str
+) -> None:
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        open_app(page, app_server)
+        page.wait_for_function(f"document.documentElement.dir === '{direction}'")
+        assert page.locator("#send").inner_text().strip() == send
+        language = LANGUAGES.index(locale[:2])
+        placeholder = page.locator("#question textarea").get_attribute("placeholder")
+        assert placeholder == TEXTS["question_placeholder"][language]
+        assert page.locator("#download").inner_text().strip() == TEXTS["download"][language]
+        # Gradio's Settings (in the footer) is the switch to another language.
+        assert page.locator("footer").get_by_role("button").count() >= 1
+        ask(page, FORUM)
+        answer = page.locator("#chat .answer-text").last
+        assert "2021" in answer.inner_text()  # quoted from the English document as it is
+        send_box = page.locator("#send").bounding_box()
+        question_box = page.locator("#question").bounding_box()
+        assert send_box is not None and question_box is not None
+        # Right to left: Send sits left of the question box; the English quote still reads
+        # left to right, starting at the left.
+        assert (send_box["x"] < question_box["x"]) == (direction == "rtl")
+        assert answer.evaluate("e => getComputedStyle(e).unicodeBidi") == "plaintext"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"page-{locale}.png"), full_page=True)
+    finally:
+        context.close()

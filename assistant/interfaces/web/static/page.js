@@ -4,6 +4,15 @@
   // because the chat's HTML is sanitised (no inline handlers survive).
   if (window.__assistantWired) { return; }
   window.__assistantWired = true;
+  // Gradio sets <html lang> from the browser's language or its Settings switch, but leaves
+  // the direction left to right: Arabic reads right to left (i18n.py, RIGHT_TO_LEFT).
+  const root = document.documentElement;
+  const direction = () => {
+    const rtl = /^ar\b/i.test(root.lang || navigator.language || '');
+    root.dir = rtl ? 'rtl' : 'ltr';
+  };
+  direction();
+  new MutationObserver(direction).observe(root, {attributes: true, attributeFilter: ['lang']});
   // A new question scrolls to the top of the view, so its answer is read from the start
   // (the chat's own autoscroll would show the end of the sources instead).
   let asked = 0;
