@@ -374,7 +374,149 @@ def near_miss(
     return question[:s] + rep + question[e:], kind
 
 
+# General English opposites (not words of any one corpus): SQuAD 2.0's writers made a fifth of
+# its unanswerable questions by swapping a word for its antonym.
+_OPPOSITES = [
+    ("first", "last"),
+    ("largest", "smallest"),
+    ("highest", "lowest"),
+    ("most", "least"),
+    ("earliest", "latest"),
+    ("before", "after"),
+    ("increase", "decrease"),
+    ("increased", "decreased"),
+    ("rise", "fall"),
+    ("north", "south"),
+    ("east", "west"),
+    ("northern", "southern"),
+    ("eastern", "western"),
+    ("upper", "lower"),
+    ("inner", "outer"),
+    ("major", "minor"),
+    ("maximum", "minimum"),
+    ("best", "worst"),
+    ("better", "worse"),
+    ("large", "small"),
+    ("high", "low"),
+    ("long", "short"),
+    ("old", "new"),
+    ("older", "newer"),
+    ("oldest", "newest"),
+    ("early", "late"),
+    ("earlier", "later"),
+    ("strong", "weak"),
+    ("positive", "negative"),
+    ("public", "private"),
+    ("internal", "external"),
+    ("win", "lose"),
+    ("won", "lost"),
+    ("open", "closed"),
+    ("opened", "closed"),
+    ("start", "end"),
+    ("began", "ended"),
+    ("beginning", "end"),
+    ("accept", "reject"),
+    ("accepted", "rejected"),
+    ("allowed", "banned"),
+    ("legal", "illegal"),
+    ("male", "female"),
+    ("men", "women"),
+    ("rich", "poor"),
+    ("wealthy", "poor"),
+    ("light", "dark"),
+    ("hot", "cold"),
+    ("warm", "cool"),
+    ("wet", "dry"),
+    ("fast", "slow"),
+    ("heavy", "light"),
+    ("import", "export"),
+    ("imports", "exports"),
+    ("entered", "left"),
+    ("arrived", "departed"),
+    ("born", "died"),
+    ("buy", "sell"),
+    ("bought", "sold"),
+    ("gain", "loss"),
+    ("success", "failure"),
+    ("successful", "unsuccessful"),
+    ("common", "rare"),
+    ("modern", "ancient"),
+    ("urban", "rural"),
+    ("domestic", "foreign"),
+    ("above", "below"),
+    ("inside", "outside"),
+    ("supported", "opposed"),
+    ("support", "oppose"),
+    ("agreed", "refused"),
+    ("created", "destroyed"),
+    ("built", "demolished"),
+    ("minimum", "maximum"),
+    ("same", "different"),
+    ("true", "false"),
+    ("top", "bottom"),
+]
+_OPPOSITE = {a: b for a, b in _OPPOSITES} | {b: a for a, b in _OPPOSITES}
+_AUXILIARY = re.compile(
+    r"\b(is|are|was|were|did|does|do|can|could|has|have|had|will|would|should|must)\b", re.I
+)
+_NEGATION = re.compile(r"\b(not|never|no|n't|cannot|without)\b", re.I)
+
+
+def contrast(question: str, answer_sentence: str, rng: random.Random) -> tuple[str, str] | None:
+    """The question turned into one its answer sentence does not answer, as SQuAD 2.0's writers
+    did: a word shared with the sentence swapped for its opposite, or a "not" after the
+    question's auxiliary verb. Returns (new question, "antonym" | "negation") or None."""
+    sent_words = set(fold(answer_sentence).split())
+    options = []
+    for m in re.finditer(r"[A-Za-z]+", question):
+        word = m.group(0).lower()
+        opposite = _OPPOSITE.get(word)
+        if opposite and word in sent_words and opposite not in sent_words:
+            options.append(("antonym", question[: m.start()] + opposite + question[m.end() :]))
+    aux = _AUXILIARY.search(question)
+    if aux and not _NEGATION.search(question) and not _NEGATION.search(answer_sentence):
+        negated = question[: aux.end()] + " not" + question[aux.end() :]
+        options.append(("negation", negated))
+    if not options:
+        return None
+    kind, text = rng.choice(options)
+    return text, kind
+
+
 # --- pairs --------------------------------------------------------------------------------------
+
+
+def load_claims(log: Counter[str]) -> list[Pair]:
+    """VitaminC claim/evidence pairs: 1 when the evidence supports the claim, else 0.
+
+    A refuted claim counts as 0 as well: a question whose premise the sentence contradicts (a
+    swapped name, number or modifier) is the unanswerable kind this data teaches by contrast.
+    Pages of the squad2 benchmark's articles and passages matching any excluded folder are dropped.
+    """
+    task = json.loads((BIGBENCH_TASKS / "vitaminc_fact_verification" / "task.json").read_text())
+    titles = squad2_titles()
+    sets = exclusion_sets()
+    pairs = []
+    for row in task["examples"]:
+        head, _, claim = row["input"].rpartition("\nClaim: ")
+        title, _, evidence = head.partition(": ")
+        verdict = max(row["target_scores"], key=row["target_scores"].get)
+        log[f"claims loaded: {verdict}"] += 1
+        if fold(title) in titles:
+            log["claims excl squad2 title"] += 1
+            continue
+        sh = _shingles(evidence)
+        hit = next(
+            (n for n, (shingles, _) in sets.items() if len(sh & shingles) >= 3),
+            None,
+        )
+        if hit:
+            log[f"claims excl {hit} text match"] += 1
+            continue
+        label = int(verdict == "True")
+        kind = {"True": "claim_true", "False": "claim_false"}.get(verdict, "claim_neither")
+        pairs.append(Pair(claim.strip(), title.strip(), evidence.strip(), label, kind))
+    return pairs
 
 
 def _has_answer(sentence: str, answers: list[str]) -> bool:
@@ -417,6 +559,10 @@ def build_pairs(
                 ocands = [s for s in others if not _has_answer(s, q.answers)]
                 for i in top_by_overlap(q.text, ocands, article_negs):
                     pairs.append(Pair(q.text, article.title, ocands[i], 0, "article_neg"))
+                flipped = contrast(q.text, answer, rng)
+                if flipped:
+                    log[f"contrast made: {flipped[1]}"] += 1
+                    pairs.append(Pair(flipped[0], article.title, answer, 0, "contrast"))
                 if rng.random() < swap_rate:
                     made = near_miss(q.text, answer, pool, rng)
                     if made:

@@ -32,6 +32,8 @@ SEPARATOR = " | "  # between the title and the sentence in the second segment
 
 # Share of each kind of pair in a training set (unanswerable ones are few: they may repeat twice).
 MIX = {"pos": 0.35, "swap": 0.22, "para_neg": 0.15, "article_neg": 0.13, "unans": 0.15}
+# How VitaminC claims split when --claims gives them a share: as many supported as not.
+CLAIM_MIX = {"claim_true": 0.5, "claim_false": 0.3, "claim_neither": 0.2}
 
 
 def base_model_path() -> str:
@@ -46,14 +48,25 @@ def second_segment(title: str, sentence: str) -> str:
     return f"{title}{SEPARATOR}{sentence}" if title else sentence
 
 
-def select(pairs: list[Pair], n: int, seed: int, title_rate: float) -> list[Pair]:
-    """Draw about n pairs following MIX, shuffle them, and drop the title from some."""
+def select(
+    pairs: list[Pair],
+    n: int,
+    seed: int,
+    title_rate: float,
+    claims: float = 0.0,
+    contrast: float = 0.0,
+) -> list[Pair]:
+    """Draw about n pairs following MIX (claims and contrasts take their shares), shuffle, and
+    drop the title from some."""
     rng = random.Random(seed)
+    mix = {k: v * (1 - claims - contrast) for k, v in MIX.items()}
+    mix |= {k: v * claims for k, v in CLAIM_MIX.items()} if claims else {}
+    mix |= {"contrast": contrast} if contrast else {}
     by_kind: dict[str, list[Pair]] = {}
     for p in pairs:
         by_kind.setdefault(p.kind, []).append(p)
     chosen: list[Pair] = []
-    for kind, share in MIX.items():
+    for kind, share in mix.items():
         pool = by_kind.get(kind, [])
         want = int(n * share)
         if want <= len(pool):
@@ -90,14 +103,18 @@ def length_batches(pairs: list[Pair], size: int, seed: int) -> list[list[int]]:
 SPLIT_SEED = 13  # the held-apart articles are the same for every run and stage
 
 
-def make_training_set(n: int, seed: int, title_rate: float) -> tuple[list[Pair], dict]:
+def make_training_set(
+    n: int, seed: int, title_rate: float, claims: float = 0.0, contrast: float = 0.0
+) -> tuple[list[Pair], dict]:
     """Load, exclude, split by article, build pairs and draw the training set; returns a log."""
     log: Counter[str] = Counter()
     articles = data.load_all(log)
     train_articles, held = data.split_articles(articles, SPLIT_SEED)
     made: Counter[str] = Counter()
     pairs = data.build_pairs(train_articles, seed, log=made)
-    chosen = select(pairs, n, seed, title_rate)
+    if claims:
+        pairs += data.load_claims(log)
+    chosen = select(pairs, n, seed, title_rate, claims, contrast)
     info = {
         "exclusions_and_loading": dict(sorted(log.items())),
         "near_miss": dict(sorted(made.items())),
@@ -121,7 +138,9 @@ def train(args: argparse.Namespace) -> Path:
         return final
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    pairs, info = make_training_set(args.pairs, args.seed, args.title_rate)
+    pairs, info = make_training_set(
+        args.pairs, args.seed, args.title_rate, args.claims, args.contrast
+    )
     info["args"] = vars(args)
     (out / "data_log.json").write_text(json.dumps(info, indent=1))
     print(json.dumps({k: info[k] for k in ("pairs_used", "exclusions_and_loading")}, indent=1))
@@ -225,7 +244,7 @@ def train(args: argparse.Namespace) -> Path:
 def signature(args: argparse.Namespace) -> dict:
     """The arguments that must match for a checkpoint to be resumed."""
     keep = ("pairs", "epochs", "batch", "lr", "warmup", "max_length", "title_rate", "seed")
-    keep += ("freeze_layers", "init")
+    keep += ("freeze_layers", "init", "claims", "contrast")
     return {k: getattr(args, k) for k in keep}
 
 
@@ -241,6 +260,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--freeze-layers", type=int, default=3, help="lower layers left untrained")
     ap.add_argument("--title-rate", type=float, default=0.8, help="share of pairs with a title")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--claims", type=float, default=0.0, help="share of VitaminC claim pairs (0: none)"
+    )
+    ap.add_argument(
+        "--contrast", type=float, default=0.0, help="share of antonym/negation rewrites (0: none)"
+    )
     ap.add_argument("--init", default="", help="start from this trained folder (a second stage)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=int, default=100)
