@@ -23,24 +23,17 @@ ANSWERING = 0.90
 PASSAGE_SHARE = 0.5
 
 
-def sentence_similarity(index: Index, row: int, question: np.ndarray) -> list[float]:
-    """0-1 per sentence of the passage: its cross-lingual similarity to the question."""
-    return [float(x) for x in calibrated(_sentence_cosines(index, row, question))]
-
-
-def passage_score(index: Index, row: int, question: np.ndarray) -> float:
-    """The passage's rank score for a question in another language (cosine scale)."""
+def read_across(index: Index, row: int, question: np.ndarray) -> tuple[float, list[float]]:
+    """A passage read against a question in another language: its rank score (cosine scale)
+    and each sentence's 0-1 similarity to the question."""
     assert index.multilingual is not None
     passage = float(np.asarray(index.multilingual[row], dtype=np.float32) @ question)
-    sentences = _sentence_cosines(index, row, question)
-    best = float(sentences.max()) if len(sentences) else passage
-    return PASSAGE_SHARE * passage + (1 - PASSAGE_SHARE) * best
+    cosines = np.asarray(index.chunk_multilingual_sentences(row), dtype=np.float32) @ question
+    best = float(cosines.max()) if len(cosines) else passage
+    score = PASSAGE_SHARE * passage + (1 - PASSAGE_SHARE) * best
+    return score, [float(x) for x in calibrated(cosines)]
 
 
 def calibrated(cosines: np.ndarray) -> np.ndarray:
     """Cosines mapped to 0-1 between UNRELATED and ANSWERING."""
     return np.clip((cosines - UNRELATED) / (ANSWERING - UNRELATED), 0.0, 1.0)
-
-
-def _sentence_cosines(index: Index, row: int, question: np.ndarray) -> np.ndarray:
-    return np.asarray(index.chunk_multilingual_sentences(row), dtype=np.float32) @ question

@@ -8,7 +8,7 @@ import numpy as np
 
 from assistant.errors import QuestionError
 from assistant.language.questions import Question
-from assistant.retrieval.across import passage_score, sentence_similarity
+from assistant.retrieval.across import read_across
 from assistant.retrieval.fusion import fused_score, without_near_duplicates
 from assistant.retrieval.hits import Hit
 from assistant.retrieval.reading import QuestionReader
@@ -87,14 +87,10 @@ class Retriever:
             named = naming.get(self.index.chunks[row].doc_id, frozenset())
             if across is None:
                 coverage, scores = self.scorer.sentences(row, q, vector, cover, named)
+                score = fused_score(d_rank, b_rank, max(scores, default=0.0), s)
             else:
-                coverage, scores = 0.0, sentence_similarity(self.index, row, across)
+                coverage, (score, scores) = 0.0, read_across(self.index, row, across)
             best = int(np.argmax(scores)) if len(scores) else None
-            score = (
-                fused_score(d_rank, b_rank, max(scores, default=0.0), s)
-                if across is None
-                else passage_score(self.index, row, across)
-            )
             hits.append(
                 Hit(
                     chunk=self.index.chunks[row],
