@@ -78,15 +78,20 @@ class MultilingualVectors:
 
 def embed_chunks(model: MultilingualEmbedder, chunks: Sequence[Chunk]) -> list[MultilingualVectors]:
     """Each chunk's passage and sentence vectors, in one pass of the model."""
-    texts = [c.text for c in chunks]
-    sentences = [s for c in chunks for s in c.sentence_texts()]
-    vectors = model.passages(texts + sentences)
-    out, at = [], len(texts)
-    for i, chunk in enumerate(chunks):
-        n = len(chunk.sentences)
-        out.append(MultilingualVectors(vectors[i], vectors[at : at + n]))
-        at += n
-    return out
+    # Overlapping chunks repeat sentences (a tenth of covid-qa's): each distinct text is
+    # embedded once.
+    distinct = list(
+        dict.fromkeys([*(c.text for c in chunks), *(s for c in chunks for s in c.sentence_texts())])
+    )
+    row = {text: i for i, text in enumerate(distinct)}
+    vectors = model.passages(distinct)
+    return [
+        MultilingualVectors(
+            vectors[row[c.text]],
+            vectors[[row[s] for s in c.sentence_texts()]].reshape(-1, vectors.shape[1]),
+        )
+        for c in chunks
+    ]
 
 
 def load_multilingual(name: str) -> MultilingualEmbedder | None:
