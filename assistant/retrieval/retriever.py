@@ -67,11 +67,11 @@ class Retriever:
         if not q.text.strip() or not self.index.chunks or rows == []:
             return []
         s = self.settings
-        vector = self.embedder.embed_query(q.ask or q.text)
         # MiniLM reads English: a question in another language is matched across languages,
-        # by the multilingual model's passage and sentence vectors.
+        # by the multilingual model's passage and sentence vectors, and needs no MiniLM vector.
         across = self._across(q)
-        dense_ranked = self._dense(vector, s.candidates, rows, across) if s.dense_weight > 0 else []
+        vector = self.embedder.embed_query(q.ask or q.text) if across is None else None
+        dense_ranked = self._dense(vector, across, s.candidates, rows) if s.dense_weight > 0 else []
         bm25_ranked = (
             self._bm25_search(list(q.search_terms), s.candidates, rows) if s.bm25_weight else []
         )
@@ -85,10 +85,11 @@ class Retriever:
             d_rank, d_score = dense_pos.get(row, (None, None))
             b_rank, b_score = bm25_pos.get(row, (None, None))
             named = naming.get(self.index.chunks[row].doc_id, frozenset())
-            if across is None:
+            if vector is not None:
                 coverage, scores = self.scorer.sentences(row, q, vector, cover, named)
                 score = fused_score(d_rank, b_rank, max(scores, default=0.0), s)
             else:
+                assert across is not None
                 coverage, (score, scores) = 0.0, read_across(self.index, row, across)
             best = int(np.argmax(scores)) if len(scores) else None
             hits.append(
@@ -117,11 +118,16 @@ class Retriever:
         return sorted(r for d in documents for r in self.index.rows_by_doc.get(d, []))
 
     def _dense(
-        self, vector: np.ndarray, n: int, rows: list[int] | None, across: np.ndarray | None
+        self,
+        vector: np.ndarray | None,
+        across: np.ndarray | None,
+        n: int,
+        rows: list[int] | None,
     ) -> list[tuple[int, float]]:
         if across is not None:
             assert self.index.multilingual is not None
             return ranked(self.index.multilingual, across, n, rows)
+        assert vector is not None
         ids, scores = self.index.search(vector, n, rows)
         return list(zip(ids, scores, strict=True))
 
