@@ -20,7 +20,7 @@ from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings, load_settings, settings_with
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.store.index import Index, read_index
-from assistant.store.multilingual import load_multilingual
+from assistant.store.multilingual import MultilingualEmbedder, load_multilingual
 from assistant.store.report import Progress, SyncReport
 from assistant.store.sync import sync_index
 
@@ -39,6 +39,7 @@ class Assistant:
         answerer: Answerer | None = None,
         report: SyncReport | None = None,
         reranker: Reranker | None = None,
+        multilingual: MultilingualEmbedder | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -50,8 +51,9 @@ class Assistant:
             settings.retrieval,
             reranker=reranker or answerability_reranker(settings.retrieval),
             rules=settings.rules,
+            # Only an index with multilingual vectors can be searched across languages.
             multilingual=(
-                load_multilingual(settings.index.multilingual_model)
+                (multilingual or load_multilingual(settings.index.multilingual_model))
                 if index.multilingual is not None
                 else None
             ),
@@ -99,6 +101,8 @@ class Assistant:
             settings.index.chunk_tokens, settings.index.chunk_overlap_tokens, embedder.max_tokens
         )
         kwargs: dict[str, Any] = {"progress": progress} if progress else {}
+        # One model for the build and the searches.
+        multilingual = load_multilingual(settings.index.multilingual_model)
         index, report = sync_index(
             Path(settings.corpus_dir),
             Path(settings.index_dir),
@@ -107,10 +111,10 @@ class Assistant:
             rebuild=rebuild,
             ann=settings.index.ann,
             max_document_bytes=settings.index.max_document_mb * 1024 * 1024,
-            multilingual=load_multilingual(settings.index.multilingual_model),
+            multilingual=multilingual,
             **kwargs,
         )
-        return cls(index, embedder, settings, answerer, report, reranker)
+        return cls(index, embedder, settings, answerer, report, reranker, multilingual)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
