@@ -8,7 +8,9 @@ it had is sent again, to a live replica, so the page's users see an answer, neve
 Ray is an optional extra (``pip install .[ray]``).
 """
 
+import json
 import time
+import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +32,8 @@ DEPLOYMENT = "AssistantReplica"
 ATTEMPTS = 5
 RETRY_PAUSE = 1.0
 REPLICA_TIMEOUT = 120.0
+# The proxy learns its routes asynchronously after serve.run returns; until then it answers 404.
+ROUTES_TIMEOUT = 60.0
 
 http = FastAPI(title="Local-production assistant replicas")
 
@@ -124,7 +128,23 @@ def start_replicas(
     serve.start(http_options={"host": host, "port": port})
     app = AssistantReplica.options(num_replicas=replicas).bind(local.settings)  # type: ignore[attr-defined]
     handle = serve.run(app, name="assistant", route_prefix="/", blocking=False)
+    _wait_for_routes("127.0.0.1" if host in ("0.0.0.0", "::") else host, port)
     return ReplicatedAssistant(local, handle)
+
+
+def _wait_for_routes(host: str, port: int) -> None:
+    """Return once the HTTP proxy routes "/" to the app, so the first request is not a 404."""
+    deadline = time.monotonic() + ROUTES_TIMEOUT
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/-/routes", timeout=5) as response:
+                if "/" in json.loads(response.read()):
+                    return
+        except (OSError, ValueError):
+            pass  # the proxy is still starting
+        if time.monotonic() > deadline:
+            raise AssistantError(f"Ray Serve's proxy on {host}:{port} did not take the routes.")
+        time.sleep(0.2)
 
 
 def stop_replicas() -> None:
