@@ -176,9 +176,9 @@ def _judged(hit: Hit, floor: float) -> float:
 
 
 def _evidence(question: Question, hit: Hit) -> float:
-    if hit.across:
-        # Asked in another language: the terms and MiniLM read English, the multilingual
-        # model's sentence similarity is the evidence.
+    if hit.across and not question.reading:
+        # Asked in another language and not read as the documents' words: the terms say
+        # nothing, the multilingual model's sentence similarity is the evidence.
         return hit.sentence_score
     strength = PASSAGE_SHARE * hit.passage_coverage + (1 - PASSAGE_SHARE) * hit.sentence_score
     # "Where was the dialogue held?" finds the sentence about the dialogue; if even that

@@ -179,6 +179,9 @@ class Question:
     # searched for. The others ("I work in procurement at a health ministry.") say who asks and
     # why; adding them to the search found no more passages on reworded gold questions.
     ask: str = ""
+    # A question in another language read word by word as the documents' words ("when first
+    # forum world local production"): what its terms come from. Not a translation; never shown.
+    reading: str = ""
 
     @property
     def search_terms(self) -> tuple[str, ...]:

@@ -17,10 +17,13 @@ UNRELATED = 0.80
 ANSWERING = 0.90
 
 
-# A passage's score across languages: its own cosine and its best sentence's, equally. The
-# model's reading ranks better than rank fusion here: BM25 sees only the names and numbers of
-# a foreign question, and what it finds joins the candidates to be read.
+# A passage's score across languages: its own cosine and its best sentence's, equally, and a
+# small share for its BM25 rank: BM25's terms are the question's names, numbers and acronyms as
+# written and its other words as the documents' nearest words (retrieval/gloss.py), too rough
+# to rank by, good enough to break near-ties between passages the model reads alike.
 PASSAGE_SHARE = 0.5
+TERMS_SHARE = 0.2
+TERMS_RANK_OFFSET = 10
 
 
 def read_across(index: Index, row: int, question: np.ndarray) -> tuple[float, list[float]]:
@@ -32,6 +35,11 @@ def read_across(index: Index, row: int, question: np.ndarray) -> tuple[float, li
     best = float(cosines.max()) if len(cosines) else passage
     score = PASSAGE_SHARE * passage + (1 - PASSAGE_SHARE) * best
     return score, [float(x) for x in calibrated(cosines)]
+
+
+def with_terms(score: float, bm25_rank: int | None) -> float:
+    """A passage's score across languages, raised by its BM25 rank for the question's terms."""
+    return score + (TERMS_SHARE / (TERMS_RANK_OFFSET + bm25_rank) if bm25_rank else 0.0)
 
 
 def calibrated(cosines: np.ndarray) -> np.ndarray:

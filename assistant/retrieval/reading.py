@@ -15,6 +15,7 @@ from assistant.language.detect import ENGLISH, question_language
 from assistant.language.questions import Question, analyse, clean
 from assistant.language.spelling import Speller
 from assistant.language.text import terms
+from assistant.retrieval.gloss import Glosser
 from assistant.retrieval.scoring import PassageTerms
 from assistant.settings import RuleSettings
 from assistant.store.index import Index
@@ -35,11 +36,14 @@ class QuestionReader:
         correct_typos: bool = True,
         rules: RuleSettings | None = None,
         passage_terms: PassageTerms | None = None,
+        glosser: Glosser | None = None,
     ) -> None:
         self.index = index
         self.lexical = lexical
         self.passage_terms = passage_terms or PassageTerms(index, lexical)
         self.correct_typos = correct_typos
+        # Reads a question in another language as the documents' words (retrieval/gloss.py).
+        self.glosser = glosser
         self.rules = rules or RuleSettings()
         self.speller = Speller(lexical.words, lexical.stats.df)
         self._document_terms: dict[str, frozenset[str]] = {}
@@ -60,6 +64,12 @@ class QuestionReader:
         reads_typos = self.correct_typos and language == ENGLISH
         corrected, fixes = self.speller.correct(question) if reads_typos else (question, {})
         q = replace(analyse(corrected, self.rules), foreign=language != ENGLISH, language=language)
+        if q.foreign and self.glosser is not None:
+            # Its terms, names and the kind of answer it wants are those of its words as the
+            # documents' words; it is still shown, and searched across languages, as asked.
+            reading = self.glosser.read(q.ask or q.text, language)
+            q = replace(analyse(reading, self.rules), text=q.text, ask=q.ask, reading=reading)
+            q = replace(q, foreign=True, language=language)
         if fixes:
             q = replace(q, text=clean(question), corrections=tuple(sorted(fixes.items())))
         df = self.lexical.stats.df

@@ -8,8 +8,9 @@ import numpy as np
 
 from assistant.errors import QuestionError
 from assistant.language.questions import Question
-from assistant.retrieval.across import read_across
+from assistant.retrieval.across import read_across, with_terms
 from assistant.retrieval.fusion import fused_score, without_near_duplicates
+from assistant.retrieval.gloss import Glosser
 from assistant.retrieval.hits import Hit
 from assistant.retrieval.reading import QuestionReader
 from assistant.retrieval.rerank import Reranker
@@ -45,7 +46,11 @@ class Retriever:
         self.stats = self.lexical.stats
         self._bm25 = self.lexical.bm25
         terms = PassageTerms(index, self.lexical)
-        self.reader = QuestionReader(index, self.lexical, settings.correct_typos, rules, terms)
+        words = index.multilingual_words
+        glosser = Glosser(words, multilingual) if multilingual and words is not None else None
+        self.reader = QuestionReader(
+            index, self.lexical, settings.correct_typos, rules, terms, glosser
+        )
         self.scorer = SentenceScorer(index, self.lexical, settings, terms)
         self.reranker = reranker
 
@@ -91,6 +96,7 @@ class Retriever:
             else:
                 assert across is not None
                 coverage, (score, scores) = 0.0, read_across(self.index, row, across)
+                score = with_terms(score, b_rank)
             best = int(np.argmax(scores)) if len(scores) else None
             hits.append(
                 Hit(

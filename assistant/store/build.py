@@ -37,7 +37,14 @@ from assistant.store.manifest import (
     checksums,
     sha256,
 )
-from assistant.store.multilingual import MULTILINGUAL, MULTILINGUAL_SENTENCES
+from assistant.store.multilingual import (
+    MULTILINGUAL,
+    MULTILINGUAL_FILES,
+    MULTILINGUAL_SENTENCES,
+    MULTILINGUAL_VOCABULARY,
+    MULTILINGUAL_WORDS,
+    WordVectors,
+)
 
 
 def write_build(index_dir: Path, manifest: dict[str, Any], fill: Callable[[Path], None]) -> Path:
@@ -72,10 +79,10 @@ def write_core(
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     ann: AnnSettings,
-    multilingual: tuple[np.ndarray, np.ndarray] | None = None,
+    multilingual: tuple[np.ndarray, np.ndarray, WordVectors] | None = None,
 ) -> None:
-    """The vector index, sentence vectors, chunk table and (if any) multilingual passage and
-    sentence vectors of a build."""
+    """The vector index, sentence vectors, chunk table and (if any) multilingual passage,
+    sentence and word vectors of a build."""
     import faiss
 
     vector_index = build_index(vectors.reshape(-1, manifest["dimension"]), ann)
@@ -83,8 +90,12 @@ def write_core(
     faiss.write_index(vector_index, str(folder / VECTORS))
     np.save(folder / SENTENCES, sentence_vectors.astype(np.float16), allow_pickle=False)
     if multilingual is not None:
-        for name, array in zip((MULTILINGUAL, MULTILINGUAL_SENTENCES), multilingual, strict=True):
+        passages, sentences, words = multilingual
+        arrays = (MULTILINGUAL, passages), (MULTILINGUAL_SENTENCES, sentences)
+        for name, array in (*arrays, (MULTILINGUAL_WORDS, words.vectors)):
             np.save(folder / name, array.astype(np.float16), allow_pickle=False)
+        text = "".join(f"{w}\n" for w in words.words)
+        (folder / MULTILINGUAL_VOCABULARY).write_text(text, encoding="utf-8")
     with (folder / CHUNKS).open("w", encoding="utf-8") as fh:
         for chunk in chunks:
             fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
@@ -92,7 +103,7 @@ def write_core(
 
 def link_core(folder: Path, previous: Path) -> None:
     """A previous build's vector index, sentence vectors and chunk table, byte for byte."""
-    for name in (*CORE_FILES, MULTILINGUAL, MULTILINGUAL_SENTENCES):
+    for name in (*CORE_FILES, *MULTILINGUAL_FILES):
         if not (previous / name).exists():  # no multilingual vectors in that build
             continue
         try:  # builds are never changed in place, so sharing the files is safe

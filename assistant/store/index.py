@@ -40,8 +40,12 @@ from assistant.store.manifest import (
 )
 from assistant.store.multilingual import (
     MULTILINGUAL,
+    MULTILINGUAL_FILES,
     MULTILINGUAL_SENTENCES,
+    MULTILINGUAL_VOCABULARY,
+    MULTILINGUAL_WORDS,
     MultilingualVectors,
+    WordVectors,
 )
 
 # Imported from here by callers that predate store.manifest.
@@ -66,13 +70,14 @@ class Index:
         chunks: list[Chunk],
         faiss_index: Any,
         sentence_vectors: np.ndarray,
-        multilingual: tuple[np.ndarray, np.ndarray] | None = None,
+        multilingual: tuple[np.ndarray, np.ndarray, WordVectors] | None = None,
     ) -> None:
         self.path = path
         # Row i: chunk i's vector by the multilingual model (store/multilingual.py), if any;
         # its sentences' vectors lie at the same offsets as MiniLM's sentence vectors.
         self.multilingual: np.ndarray | None = multilingual[0] if multilingual else None
         self.multilingual_sentences: np.ndarray | None = multilingual[1] if multilingual else None
+        self.multilingual_words: WordVectors | None = multilingual[2] if multilingual else None
         self.manifest = manifest
         self.chunks = chunks
         self.faiss = faiss_index
@@ -207,8 +212,9 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None, *, lexical: bool
     build, manifest_sha = read_pointer(index_dir)
     manifest = read_manifest(build, manifest_sha)
     verify(build, {n: m for n, m in manifest["files"].items() if not is_lexical(n)})
-    if MULTILINGUAL in manifest["files"] and MULTILINGUAL_SENTENCES not in manifest["files"]:
-        raise IndexStateError("its multilingual part has no sentence vectors (an older version)")
+    files = manifest["files"]
+    if MULTILINGUAL in files and not set(MULTILINGUAL_FILES) <= set(files):
+        raise IndexStateError("its multilingual part lacks sentence or word vectors (older)")
     try:
         chunks = [_chunk_from_json(line) for line in _lines(build / CHUNKS)]
         vectors = faiss.read_index(str(build / VECTORS))
@@ -219,8 +225,9 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None, *, lexical: bool
             (
                 np.load(build / MULTILINGUAL, allow_pickle=False, mmap_mode="r"),
                 np.load(build / MULTILINGUAL_SENTENCES, allow_pickle=False, mmap_mode="r"),
+                _word_vectors(build),
             )
-            if MULTILINGUAL in manifest["files"]
+            if MULTILINGUAL in files
             else None
         )
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
@@ -230,7 +237,9 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None, *, lexical: bool
     if len(sentences) != sum(len(c.sentences) for c in chunks):
         raise IndexStateError("sentence vectors and chunk table disagree in size")
     if multilingual is not None and (
-        len(multilingual[0]) != len(chunks) or len(multilingual[1]) != len(sentences)
+        len(multilingual[0]) != len(chunks)
+        or len(multilingual[1]) != len(sentences)
+        or len(multilingual[2].words) != len(multilingual[2].vectors)
     ):
         raise IndexStateError("multilingual vectors and chunk table disagree in size")
     tune(vectors, ann or AnnSettings())
@@ -238,6 +247,13 @@ def read_index(index_dir: Path, ann: AnnSettings | None = None, *, lexical: bool
     if lexical:
         index.read_lexical()
     return index
+
+
+def _word_vectors(build: Path) -> WordVectors:
+    words = (build / MULTILINGUAL_VOCABULARY).read_text(encoding="utf-8").split()
+    # Read whole and as float32: a question compares its words with every row.
+    vectors = np.load(build / MULTILINGUAL_WORDS, allow_pickle=False).astype(np.float32)
+    return WordVectors(tuple(words), vectors)
 
 
 def _lines(path: Path) -> Iterator[str]:

