@@ -73,7 +73,15 @@ class ExtractiveAnswerer:
             if q.foreign and not across:
                 text += " " + lines.ask_in_english
             return Answer(
-                q.text, text, [], True, hits, confidence, self.name, read_as=q.corrections
+                q.text,
+                text,
+                [],
+                True,
+                hits,
+                confidence,
+                self.name,
+                read_as=q.corrections,
+                language=q.language,
             )
         chosen = self._choose(q, hits[: self.passages])
         quoted: dict[str, tuple[Chunk, list[tuple[int, int]]]] = {}
@@ -99,6 +107,7 @@ class ExtractiveAnswerer:
             self.name,
             read_as=q.corrections,
             language_note=lines.quoted_in_english if q.foreign else "",
+            language=q.language,
         )
 
     def _choose(self, q: Question, hits: list[Hit]) -> list[_Candidate]:

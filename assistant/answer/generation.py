@@ -178,6 +178,7 @@ class LLMAnswerer:
             answerer=self.name,
             dropped=dropped,
             read_as=extractive.read_as,
+            language=extractive.language,
         )
 
 

@@ -132,6 +132,8 @@ class Answer:
     read_as: tuple[tuple[str, str], ...] = ()
     # One line in the question's language above an answer quoted from documents in another.
     language_note: str = ""
+    # The question's language (ISO 639-1): what the page's labels around the answer speak.
+    language: str = "en"
 
     @property
     def read_as_note(self) -> str:
@@ -155,6 +157,7 @@ class Answer:
             "dropped": list(self.dropped),
             "read_as": [list(pair) for pair in self.read_as],
             "language_note": self.language_note,
+            "language": self.language,
             "citations": [c.to_dict() for c in self.citations],
             "suggestions": [
                 {

@@ -25,10 +25,9 @@ from assistant.chat.session import (
     Thanks,
     Unchanged,
 )
+from assistant.interfaces.web.texts import said
+from assistant.language.detect import question_language
 from assistant.retrieval.hits import Hit
-
-SEARCHING = "Searching the documents…"
-COPY_LABEL = "Copy answer with sources"
 
 
 def event_messages(turns: Sequence[Turn], event: Event) -> list[dict[str, Any]]:
@@ -56,10 +55,11 @@ def render(turns: Sequence[Turn], pending: tuple[Turn, str] | None = None) -> li
         turn, text = pending
         number = len(turns) + 1
         messages.append(_user(turn))
+        searching = said("searching", question_language(turn.question))
         body = _rewrite_note(turn) + (
             f'<div class="answer-text">{link_markers(text, number)}</div>'
             if text
-            else f'<div class="notice">{SEARCHING}</div>'
+            else f'<div class="notice">{searching}</div>'
         )
         messages.append(_assistant(f'<div class="answer" id="answer-{number}">{body}</div>'))
     return messages
@@ -69,13 +69,15 @@ def turn_messages(turn: Turn, number: int) -> list[dict[str, Any]]:
     """A turn's messages: the question, the answer (or passages), then its sources."""
     messages = [_user(turn)]
     if turn.mode == PASSAGES:
-        messages.append(_assistant(_rewrite_note(turn) + passages_html(turn.hits)))
+        language = question_language(turn.question)
+        messages.append(_assistant(_rewrite_note(turn) + passages_html(turn.hits, language)))
         return messages
     answer = turn.answer
     if answer is None:
         return messages
+    label = said("copy_answer", answer.language)
     copy = (
-        f'<button class="copy-answer" type="button" id="copy-{number}">{COPY_LABEL}</button>'
+        f'<button class="copy-answer" type="button" id="copy-{number}">{label}</button>'
         f'<div class="copytext" id="copytext-{number}">{_escape(answer_text(turn))}</div>'
     )
     text = link_markers(answer.text, number, {c.number for c in answer.citations})
@@ -87,9 +89,9 @@ def turn_messages(turn: Turn, number: int) -> list[dict[str, Any]]:
     )
     # Plain messages, not collapsible "thoughts": the evidence is always in view.
     if answer.suggestions:
-        messages.append(_assistant(suggestions_html(answer.suggestions)))
+        messages.append(_assistant(suggestions_html(answer.suggestions, answer.language)))
     elif answer.citations:
-        messages.append(_assistant(sources_html(answer.citations, number)))
+        messages.append(_assistant(sources_html(answer.citations, number, answer.language)))
     return messages
 
 
@@ -119,8 +121,9 @@ def link_markers(text: str, number: int, known: set[int] | None = None) -> str:
     return MARKER.sub(link, _escape(text))
 
 
-def sources_html(citations: Sequence[Citation], number: int = 1) -> str:
-    """Each citation: [n] title — publisher, location; the passage, sentence marked; licence."""
+def sources_html(citations: Sequence[Citation], number: int = 1, language: str = "en") -> str:
+    """Each citation: [n] title — publisher, location; the passage, sentence marked; licence
+    (the labels in the question's language)."""
     parts = []
     for c in citations:
         details = [d for d in (c.source.publisher, c.location) if d]
@@ -130,7 +133,7 @@ def sources_html(citations: Sequence[Citation], number: int = 1) -> str:
         passage = highlight(c.passage, *c.sentence_spans)
         licence = ""
         if c.source.licence:
-            licence = f"Licence: {_escape(c.source.licence)}"
+            licence = f"{said('licence', language)}: {_escape(c.source.licence)}"
             if c.source.licence_text:
                 licence += f". {_escape(c.source.licence_text)}"
             licence = f'<p class="licence">{licence}</p>'
@@ -139,11 +142,12 @@ def sources_html(citations: Sequence[Citation], number: int = 1) -> str:
             f'</p><div class="passage">{passage}</div>{licence}</div>'
         )
     return _one_line(
-        f'<div class="sources"><p class="sources-title">Sources</p>{"".join(parts)}</div>'
+        f'<div class="sources"><p class="sources-title">{said("sources", language)}</p>'
+        f"{''.join(parts)}</div>"
     )
 
 
-def suggestions_html(hits: Sequence[Hit]) -> str:
+def suggestions_html(hits: Sequence[Hit], language: str = "en") -> str:
     """The closest passages for a refused question: title, location and text, all escaped,
     the sentence closest to the question marked."""
     parts = []
@@ -157,15 +161,15 @@ def suggestions_html(hits: Sequence[Hit]) -> str:
             f'<div class="passage">{highlight(chunk.text, hit.best_span)}</div></div>'
         )
     return _one_line(
-        '<div class="sources suggestions"><p class="sources-title">You may be looking for</p>'
-        f"{''.join(parts)}</div>"
+        '<div class="sources suggestions"><p class="sources-title">'
+        f"{said('suggested', language)}</p>{''.join(parts)}</div>"
     )
 
 
-def passages_html(hits: Sequence[Hit]) -> str:
+def passages_html(hits: Sequence[Hit], language: str = "en") -> str:
     """Find-passages results: ranked passages, each best sentence marked."""
     if not hits:
-        return _one_line('<div class="notice">No passages found.</div>')
+        return _one_line(f'<div class="notice">{said("no_passages", language)}</div>')
     parts = []
     for rank, hit in enumerate(hits, start=1):
         chunk = hit.chunk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import gradio_client
@@ -18,6 +19,7 @@ from assistant.interfaces import access
 from assistant.interfaces.web import app as web
 from assistant.interfaces.web import handlers, render
 from assistant.interfaces.web.choices import ALL_DOCUMENTS, document_choices, example_questions
+from assistant.interfaces.web.texts import said
 from assistant.settings import load_settings
 from bench.load import text_of
 
@@ -128,7 +130,7 @@ def test_chat_streams_the_answer_then_shows_sources(client: Any) -> None:
     cleared, history = job.result(timeout=60)
     steps = [out[1] for out in job.outputs()]
     assert len(steps) >= 3  # "searching", then the text in pieces, then with its sources
-    assert render.SEARCHING in text_of(steps[0][-1])
+    assert said("searching", "en") in text_of(steps[0][-1])
     assert cleared == ""
     assert [m["role"] for m in history] == ["user", "assistant", "assistant"]
     answer, sources = (text_of(m) for m in history[1:])
@@ -275,6 +277,28 @@ def test_turns_render_and_ratings_find_their_turn(assistant: Assistant) -> None:
     record = handlers.feedback_record(assistant, refused, "down", "no answer")
     assert record.refused is True and record.comment == "no answer"
     assert record.index_version == assistant.index.version
+
+
+def test_the_labels_around_an_answer_speak_its_questions_language(assistant: Assistant) -> None:
+    asked = assistant.ask(KOREA_QUESTION)
+    assert asked.language == "en" and asked.to_dict()["language"] == "en"
+    english = render.turn_messages(Turn("Q", "Q", answer=asked), 1)
+    french = render.turn_messages(Turn("Q", "Q", answer=replace(asked, language="fr")), 1)
+    assert "Copy answer with sources" in english[1]["content"]
+    assert ">Sources<" in english[2]["content"]
+    assert said("copy_answer", "fr") in french[1]["content"]
+    assert "Copy answer with sources" not in french[1]["content"]
+    # The quoted text and the sources' passages are the documents', in every language.
+    assert english[2]["content"].split("</p>", 1)[1] == french[2]["content"].split("</p>", 1)[1]
+    # A question the documents cannot answer, asked in French: the refusal and its label too.
+    refused = assistant.ask("Quelle est la recette de la tarte Tatin ?")
+    assert refused.refused and refused.language == "fr"
+    if refused.suggestions:
+        shown = render.turn_messages(Turn("Q", "Q", answer=refused), 1)
+        assert said("suggested", "fr") in shown[2]["content"]
+    assert said("suggested", "ar") == "ربما تبحث عن" and said("suggested", "xx") == said(
+        "suggested", "en"
+    )
 
 
 def test_answer_text_is_escaped() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.answer.extractive import REFUSAL_TEXT
 from assistant.interfaces.web.i18n import LANGUAGES, TEXTS
-from assistant.interfaces.web.render import COPY_LABEL
+from assistant.interfaces.web.texts import said
 
 if TYPE_CHECKING:
     from tests._app_fixtures import Server
@@ -200,7 +200,7 @@ def test_copy_and_download_carry_the_sources(page: Any, app_server: Server) -> N
     # The button's own label comes back (page.js keeps it; the Python sets it).
     page.wait_for_function(
         "([label]) => document.querySelector('#chat button.copy-answer').textContent === label",
-        arg=[COPY_LABEL],
+        arg=[said("copy_answer", "en")],
     )
 
     download_button = page.locator("#download")
