@@ -21,6 +21,7 @@ from assistant.chat.feedback import Feedback, FeedbackLog
 from assistant.chat.session import ChatSession, Event, Problem
 from assistant.errors import AssistantError
 from assistant.interfaces.web.choices import ALL_DOCUMENTS, MODES, resolve_documents
+from assistant.interfaces.web.i18n import t
 from assistant.interfaces.web.render import event_messages, notice, owner_of, render
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class Handlers:
         path.write_text(conversation_markdown(session.turns, TITLE), "utf-8")
         return gr.update(value=str(path), interactive=True)
 
-    def rate(self, session: ChatSession | None, data: gr.LikeData) -> tuple[Any, str, Any]:
+    def rate(self, session: ChatSession | None, data: gr.LikeData) -> tuple[Any, Any, Any]:
         """Save a thumbs up or down, then offer the comment box for it."""
         turns = session.turns if session else []
         turn_index = owner_of(turns, data.index)
@@ -79,15 +80,14 @@ class Handlers:
             self.feedback.append(feedback_record(self.assistant, turn, rating))
         except AssistantError as exc:
             return gr.update(visible=True), f"⚠️ {exc}", None
-        note = "Thank you. Add a comment below if you like (optional)."
-        return gr.update(visible=True), note, (turn_index, rating)
+        return gr.update(visible=True), t("rated"), (turn_index, rating)
 
     def comment_on(
         self, text: str, pending: Any, session: ChatSession | None
-    ) -> tuple[str, Any, str, Any]:
-        """Save a comment on the answer just rated."""
+    ) -> tuple[str, Any, Any, Any]:
+        """Save a comment on the answer just rated (the note a page text, in its language)."""
         if not pending or not (text or "").strip():
-            return text, gr.update(), "Type a comment first, or just carry on.", pending
+            return text, gr.update(), t("comment_first"), pending
         turn_index, rating = pending
         turns = session.turns if session else []
         if turn_index >= len(turns):  # the conversation was cleared meanwhile
@@ -97,7 +97,7 @@ class Handlers:
             self.feedback.append(record)
         except AssistantError as exc:
             return text, gr.update(), f"⚠️ {exc}", pending
-        return "", gr.update(visible=False), "Your comment was saved. Thank you.", None
+        return "", gr.update(visible=False), t("comment_saved"), None
 
     def new_conversation(self, session: ChatSession | None) -> tuple[list[Any], Any, Any]:
         """An empty chat: the session's turns go with the view."""

@@ -136,7 +136,8 @@ TEXTS: dict[str, tuple[str, str, str, str, str, str]] = {
         "сохраняются на этом компьютере, чтобы улучшить коллекцию.",
     ),
 }
-# Around an answer: shown in the question's language, whatever the page's.
+# Around an answer: shown in the question's language, whatever the page's; and the notes
+# after rating one, in the page's.
 TEXTS.update(
     {
         "sources": ("Sources", "Sources", "Fuentes", "المصادر", "来源", "Источники"),
@@ -155,6 +156,30 @@ TEXTS.update(
             "نسخ الإجابة مع مصادرها",
             "复制回答及来源",
             "Скопировать ответ с источниками",
+        ),
+        "rated": (
+            "Thank you. Add a comment below if you like (optional).",
+            "Merci. Ajoutez un commentaire ci-dessous si vous le souhaitez (facultatif).",
+            "Gracias. Añada un comentario abajo si lo desea (opcional).",
+            "شكرًا لك. أضف تعليقًا أدناه إن شئت (اختياري).",
+            "谢谢。如愿意，可在下方添加评论（可选）。",
+            "Спасибо. При желании добавьте комментарий ниже (необязательно).",
+        ),
+        "comment_first": (
+            "Type a comment first, or just carry on.",
+            "Écrivez d'abord un commentaire, ou continuez simplement.",
+            "Escriba primero un comentario, o simplemente continúe.",
+            "اكتب تعليقًا أولًا، أو تابع ببساطة.",
+            "请先输入评论，或直接继续。",
+            "Сначала напишите комментарий или просто продолжайте.",
+        ),
+        "comment_saved": (
+            "Your comment was saved. Thank you.",
+            "Votre commentaire a été enregistré. Merci.",
+            "Su comentario se ha guardado. Gracias.",
+            "حُفظ تعليقك. شكرًا لك.",
+            "您的评论已保存。谢谢。",
+            "Ваш комментарий сохранён. Спасибо.",
         ),
         "licence": ("Licence", "Licence", "Licencia", "الترخيص", "许可", "Лицензия"),
         "searching": (

@@ -163,6 +163,8 @@ def test_feedback_with_comment_is_saved_as_json_lines(page: Any, app_server: Ser
     before = len(app_server.feedback.read())
     page.get_by_role("button", name="Like").last.click()
     page.wait_for_selector("#feedback-comment textarea", timeout=TIMEOUT)
+    # The note is a page text, translated by the page: shown as words, never as its key.
+    page.wait_for_selector("#feedback-note >> text=Add a comment below", timeout=TIMEOUT)
     _wait(lambda: len(app_server.feedback.read()) > before)
     rating = app_server.feedback.read()[-1]
     assert rating["rating"] == "up"
