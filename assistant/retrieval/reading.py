@@ -55,6 +55,11 @@ class QuestionReader:
     def read(self, text: str, documents: Sequence[str] | None = None) -> Question:
         """The complete analysis of a question; ``documents`` limits the search (its scope)."""
         q = self._analyse(text)
+        if documents and self.rules.unknown_names:
+            # "When was the first WLPF held?" searched in the Korean press release only: the
+            # WLPF is in the corpus, but not in the documents searched, which cannot answer.
+            said = frozenset().union(*(self._said_in(doc) for doc in documents))
+            q = replace(q, unknown_names=q.unknown_names + self._unsaid(q, said))
         return replace(q, scope=tuple(documents) if documents else q.documents)
 
     def _analyse(self, question: str) -> Question:
@@ -89,14 +94,8 @@ class QuestionReader:
             # "What ISBN does the press release carry?": the WLPF report has one, but the
             # named document never says the word, so it cannot answer.
             said = frozenset().union(*(self._said_in(doc) for doc in named)) | naming
-            unknown += tuple(
-                n
-                for n in (*q.names, *q.abbreviations)
-                if self.rules.unknown_names
-                and n not in unknown
-                and terms(n)
-                and not said.intersection(terms(n))
-            )
+            if self.rules.unknown_names:
+                unknown += self._unsaid(replace(q, unknown_names=unknown), said)
         asked = [t for t in q.terms if t not in naming]
         initialisms = self._initialisms(q) if self.rules.initialisms else ()
         expanded = self.lexical.abbreviations.expand(asked) if self.rules.abbreviations else []
@@ -141,6 +140,16 @@ class QuestionReader:
         if not ref_terms:
             return []
         return sorted(doc for doc, described in self._described.items() if ref_terms <= described)
+
+    @staticmethod
+    def _unsaid(q: Question, said: frozenset[str]) -> tuple[str, ...]:
+        """The question's names and abbreviations, not yet unknown, that none of ``said``
+        spells."""
+        return tuple(
+            n
+            for n in (*q.names, *q.abbreviations)
+            if n not in q.unknown_names and terms(n) and not said.intersection(terms(n))
+        )
 
     def _said_in(self, doc_id: str) -> frozenset[str]:
         """Every term a document uses (kept: made once per document a question names)."""

@@ -21,6 +21,21 @@ def test_the_reading_is_complete_and_carries_its_scope(assistant):
     assert "forum" in " ".join(q.terms)
 
 
+def test_a_name_the_searched_documents_never_say_is_unknown_there(assistant):
+    asked = "When was the first WLPF held?"
+    # Each document either says "WLPF" and may answer, or does not and refuses.
+    for doc in assistant.index.documents:
+        says = "wlpf" in assistant.retriever.reader._said_in(doc)
+        q = assistant.retriever.read(asked, [doc])
+        assert ("WLPF" in q.unknown_names) is not says
+        if not says:
+            assert assistant.ask(asked, [doc]).refused
+    assert "WLPF" not in assistant.retriever.read(asked).unknown_names
+    korea = "Who leads the Global Vaccine Production Hub Task Force?"
+    answering = [d for d in assistant.index.documents if not assistant.ask(korea, [d]).refused]
+    assert len(answering) == 1
+
+
 def test_each_rule_group_switches_off(assistant):
     asked = "I work at a ministry. Can you tell me when the first WLPF was held?"
     on, off = analyse(asked), analyse(asked, RuleSettings(request_framing=False))
