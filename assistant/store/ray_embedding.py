@@ -2,7 +2,8 @@
 
 The sync (store/sync.py) reads the corpus and finds the new or changed documents; those go to
 the cluster, whose actors (each loading the model once) split them into passages and embed
-them, a few documents a batch; Ray restarts a dead actor and runs its batch again. The
+them (and, with a multilingual model set, embed them and their sentences with it too), a few
+documents a batch; Ray restarts a dead actor and runs its batch again. The
 manifest, checksums and the atomic switch stay with this process, so a Ray build writes the
 same index a local one does. Ray is an optional extra (``pip install .[ray]``); nothing here
 starts a cluster.
@@ -21,7 +22,12 @@ from assistant.errors import SettingsError
 from assistant.ingest.chunking import Chunk, ChunkingSettings, split
 from assistant.ingest.documents import Document
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder, WrappedEmbedder
+from assistant.store.multilingual import OFF, MultilingualVectors, embed_chunks, load_multilingual
 from assistant.store.report import Progress
+
+# Per document: its passages, their vectors, their sentences' vectors, and their multilingual
+# vectors when a multilingual model is set.
+Embedded = tuple[list[Chunk], np.ndarray, list[np.ndarray], list[MultilingualVectors] | None]
 
 # A batch of this many documents is one unit of work an actor takes (and Ray retries when the
 # actor dies).
@@ -48,22 +54,24 @@ class _DocumentEncoder:
     """One Ray Data actor: loads the model once, then splits documents into passages (the
     model counts their tokens) and embeds them, batch after batch."""
 
-    def __init__(self, spec: ModelSpec, chunking: ChunkingSettings) -> None:
+    def __init__(self, spec: ModelSpec, chunking: ChunkingSettings, multilingual: str) -> None:
         import ray
 
         # As many threads as the CPUs Ray gave this actor: actors share a node's cores.
         cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
         self.embedder = spec.load(threads=max(1, int(cpus)))
+        self.multilingual = load_multilingual(multilingual)
         self.chunking = chunking
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
-        done = []
+        done: list[Embedded] = []
         for document in batch["document"]:
             chunks = split(document, self.embedder, self.chunking)
             vectors, sentences = self.embedder.embed_passages(
                 [c.text for c in chunks], [c.sentences for c in chunks]
             )
-            done.append((chunks, vectors, sentences))
+            across = embed_chunks(self.multilingual, chunks) if self.multilingual else None
+            done.append((chunks, vectors, sentences, across))
         # Python objects travel as Ray's own columns of objects, between this cluster's nodes.
         return {"row": batch["row"], "passages": done}
 
@@ -111,10 +119,15 @@ class RayEmbedder(WrappedEmbedder):
         self.actors = actors
 
     def chunk_and_embed(
-        self, documents: Sequence[Document], chunking: ChunkingSettings, progress: Progress
-    ) -> list[tuple[list[Chunk], np.ndarray, list[np.ndarray]]]:
-        """Per document, in order: its passages, their vectors and their sentences' vectors,
-        split and embedded by the cluster's actors."""
+        self,
+        documents: Sequence[Document],
+        chunking: ChunkingSettings,
+        progress: Progress,
+        multilingual: str = OFF,
+    ) -> list[Embedded]:
+        """Per document, in order: its passages, their vectors, their sentences' vectors and
+        (with a multilingual model named) their multilingual vectors, split and embedded by the
+        cluster's actors."""
         import ray
         import ray.data
 
@@ -125,7 +138,7 @@ class RayEmbedder(WrappedEmbedder):
         actors = self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         ds = ray.data.from_items(rows, override_num_blocks=batches).map_batches(
             _DocumentEncoder,
-            fn_constructor_args=(self.spec, chunking),
+            fn_constructor_args=(self.spec, chunking, multilingual),
             batch_size=DOCUMENTS_PER_BATCH,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=min(actors, batches)),

@@ -156,16 +156,21 @@ def _update(
         doc_meta[doc_id] = old_docs[doc_id]
 
     fresh: list[Chunk] = []
+    fresh_multilingual: list[MultilingualVectors | None] = []
     on_cluster = getattr(embedder, "chunk_and_embed", None)
     if on_cluster is not None:
-        # A cluster embedder splits and embeds each new document on its workers.
-        done = on_cluster(new_docs, chunking, progress)
-        for doc, (doc_chunks, _, _) in zip(new_docs, done, strict=True):
+        # A cluster embedder splits and embeds each new document on its workers, with the
+        # multilingual model too when one is set.
+        done = on_cluster(new_docs, chunking, progress, _name(multilingual))
+        for doc, (doc_chunks, _, _, across) in zip(new_docs, done, strict=True):
             fresh.extend(doc_chunks)
+            fresh_multilingual.extend(across or [None] * len(doc_chunks))
             doc_meta[doc.doc_id] = _doc_meta(doc, len(doc_chunks))
         dim = embedder.dimension
-        fresh_vectors = np.concatenate([np.zeros((0, dim), np.float32), *(v for _, v, _ in done)])
-        fresh_sentences = [s for _, _, sentences in done for s in sentences]
+        fresh_vectors = np.concatenate(
+            [np.zeros((0, dim), np.float32), *(v for _, v, _, _ in done)]
+        )
+        fresh_sentences = [s for _, _, sentences, _ in done for s in sentences]
     else:
         for i, doc in enumerate(new_docs):
             progress("chunking", i, len(new_docs))
@@ -174,11 +179,11 @@ def _update(
             doc_meta[doc.doc_id] = _doc_meta(doc, len(doc_chunks))
         progress("chunking", len(new_docs), len(new_docs))
         fresh_vectors, fresh_sentences = _embed_fresh(embedder, fresh, progress)
-    fresh_multilingual: list[MultilingualVectors | None] = [None] * len(fresh)
-    if multilingual is not None and fresh:
-        progress("multilingual", 0, len(fresh))
-        fresh_multilingual = list(embed_chunks(multilingual, fresh))
-        progress("multilingual", len(fresh), len(fresh))
+        fresh_multilingual = [None] * len(fresh)
+        if multilingual is not None and fresh:
+            progress("multilingual", 0, len(fresh))
+            fresh_multilingual = list(embed_chunks(multilingual, fresh))
+            progress("multilingual", len(fresh), len(fresh))
     rows.extend(zip(fresh, fresh_vectors, fresh_sentences, fresh_multilingual, strict=True))
     report.chunks_embedded = len(fresh)
     # Rows in corpus order, as a full rebuild lays them out: an update then gives the very

