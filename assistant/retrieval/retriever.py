@@ -47,7 +47,9 @@ class Retriever:
         self._bm25 = self.lexical.bm25
         terms = PassageTerms(index, self.lexical)
         words = index.multilingual_words
-        glosser = Glosser(words, multilingual) if multilingual and words is not None else None
+        glosser = None
+        if multilingual and words is not None and (rules or RuleSettings()).foreign_words:
+            glosser = Glosser(words, multilingual)
         self.reader = QuestionReader(
             index, self.lexical, settings.correct_typos, rules, terms, glosser
         )

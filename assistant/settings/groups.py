@@ -206,6 +206,13 @@ class RuleSettings(_Group):
         default=True,
         description="Rewrite a follow-up ('and who leads it?') from the previous question.",
     )
+    foreign_words: bool = Field(
+        default=True,
+        description=(
+            "Read a question in another language word by word as the documents' nearest words "
+            "(needs the multilingual vectors), for BM25, coverage and the answer type."
+        ),
+    )
 
 
 class AnswerSettings(_Group):

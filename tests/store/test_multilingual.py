@@ -12,6 +12,7 @@ import pytest
 from assistant.answer.messages import messages
 from assistant.api import Assistant
 from assistant.evaluation.metrics import contains_evidence, unsupported_claims
+from assistant.settings import settings_with
 from assistant.store.multilingual import (
     MULTILINGUAL,
     MULTILINGUAL_SENTENCES,
@@ -117,6 +118,11 @@ def test_a_question_in_another_language_is_read_as_the_documents_words(multiling
     # Its terms are the documents' words, and "Quand" asks for a date as "When" does.
     assert {"forum", "world"} <= set(q.terms) and q.wants == "date"
     assert not multilingual.retriever.read("When was the first forum held?").reading
+    # The rule group switches off, to measure it: the question is then matched as asked.
+    plain = settings_with(multilingual.settings, rules={"foreign_words": False})
+    unread = Assistant(multilingual.index, multilingual.embedder, plain, multilingual=None)
+    q = unread.retriever.read("Quand le premier Forum mondial a-t-il eu lieu ?")
+    assert q.foreign and not q.reading and q.wants is None
 
 
 def test_a_question_in_another_language_is_answered_by_quoting_the_english(multilingual):
