@@ -18,8 +18,8 @@ from assistant.store.multilingual import MultilingualEmbedder, WordVectors
 # Words and numbers as written; Chinese has no spaces and is cut into words by jieba.
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
 _UNSPACED = ("zh",)
-# Scripts in which a word in Latin letters is a name or an acronym as written ("KORUS", "GMP").
 _REMEMBERED = 100_000  # words read, kept for the next questions
+# Scripts in which a word in Latin letters is a name or an acronym as written ("KORUS", "GMP").
 _NON_LATIN = ("ar", "zh", "ru", "ja", "ko", "el", "he", "hi", "fa", "uk", "bg")
 
 
