@@ -33,6 +33,8 @@ def _detector() -> Any:
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
 
 
+# The reader, and the page for each turn it shows again, ask about the same questions.
+@lru_cache(maxsize=4096)
 def question_language(text: str) -> str:
     """The question's language as an ISO 639-1 code; "en" when it is English or unsure."""
     words = [w for w in LETTERS.findall(text) if len(w) > 1]

