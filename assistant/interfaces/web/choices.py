@@ -19,18 +19,67 @@ MODE_ANSWER = "Answer"
 MODE_PASSAGES = "Find passages"
 MODES = {MODE_ANSWER: ANSWER, MODE_PASSAGES: PASSAGES}
 # Written for this corpus and checked against the index at start-up: only those the
-# documents answer are offered, topped up with questions made from section headings.
-EXAMPLES = [
-    "Who leads Korea's Global Vaccine Production Hub Task Force?",
-    "When was the first World Local Production Forum held?",
-    "What does local and regional manufacturing refer to?",
-    "Which country will host the next World Local Production Forum?",
-]
+# documents answer are offered, topped up (in English) with questions made from section
+# headings. The translations are those of evals/languages/ (how they were made: its README).
+EXAMPLES: dict[str, list[str]] = {
+    "en": [
+        "Who leads Korea's Global Vaccine Production Hub Task Force?",
+        "When was the first World Local Production Forum held?",
+        "What does local and regional manufacturing refer to?",
+        "Which country will host the next World Local Production Forum?",
+    ],
+    "fr": [
+        "Qui dirige le groupe de travail coréen sur le pôle mondial de production de vaccins ?",
+        "Quand s'est tenu le premier Forum mondial sur la production locale ?",
+        "Que signifie la fabrication locale et régionale ?",
+        "Quel pays accueillera le prochain Forum mondial sur la production locale ?",
+    ],
+    "es": [
+        "¿Quién dirige el Grupo de Trabajo del Centro Mundial de Producción de Vacunas de Corea?",
+        "¿Cuándo se celebró el primer Foro Mundial de Producción Local?",
+        "¿Qué significa la fabricación local y regional?",
+        "¿Qué país acogerá el próximo Foro Mundial de Producción Local?",
+    ],
+    "ar": [
+        "من يرأس فرقة العمل الكورية المعنية بالمركز العالمي لإنتاج اللقاحات؟",
+        "متى عُقد أول منتدى عالمي للإنتاج المحلي؟",
+        "ما المقصود بالتصنيع المحلي والإقليمي؟",
+        "ما الدولة التي ستستضيف الدورة القادمة من المنتدى العالمي للإنتاج المحلي؟",
+    ],
+    "zh": [
+        "韩国全球疫苗生产中心工作组由谁牵头？",
+        "首届世界本地生产论坛是什么时候举办的？",
+        "本地和区域生产是什么意思？",
+        "下一届世界本地生产论坛将由哪个国家主办？",
+    ],
+    "ru": [
+        "Кто возглавляет корейскую рабочую группу по глобальному хабу по производству вакцин?",
+        "Когда прошёл первый Всемирный форум по местному производству?",
+        "Что означает местное и региональное производство?",
+        "Какая страна примет следующий Всемирный форум по местному производству?",
+    ],
+}
 
 
-def example_questions(assistant: Assistant, limit: int = 4) -> list[str]:
-    """Example questions the documents answer: the built-in ones first, then from headings."""
-    candidates = list(EXAMPLES)
+def example_questions(assistant: Assistant, limit: int = 4) -> dict[str, list[str]]:
+    """Per language, example questions the documents answer (English topped up from headings)."""
+    examples = {"en": _answered(assistant, list(EXAMPLES["en"]) + _from_headings(assistant), limit)}
+    # Without the multilingual vectors a question in another language is only told to ask in
+    # English: no example in it is offered.
+    if assistant.index.multilingual is not None:
+        for language, questions in EXAMPLES.items():
+            if language != "en":
+                examples[language] = _answered(assistant, questions, limit)
+    return examples
+
+
+def examples_for(examples: dict[str, list[str]], language: str) -> list[str]:
+    """The examples to show a reader of this language: theirs, else the English ones."""
+    return examples.get(language) or examples.get("en", [])
+
+
+def _from_headings(assistant: Assistant) -> list[str]:
+    candidates = []
     seen: set[str] = set()
     for chunk in assistant.index.chunks:
         heading = (chunk.section or "").strip()
@@ -40,6 +89,10 @@ def example_questions(assistant: Assistant, limit: int = 4) -> list[str]:
                 candidates.append(
                     f"What do the documents say about {heading[0].lower()}{heading[1:]}?"
                 )
+    return candidates
+
+
+def _answered(assistant: Assistant, candidates: list[str], limit: int) -> list[str]:
     chosen: list[str] = []
     for candidate in candidates[: limit + 4]:
         try:

@@ -3,7 +3,8 @@
 Gradio picks the language from the browser's and offers a switch under "Settings" in the footer;
 its own buttons and notices come translated. These are the labels this page adds. The answers
 speak the question's language by themselves (answer/messages.py), and so do the labels around
-them (texts.py); the documents' text and the example questions are shown as they are.
+them (texts.py), and the example questions follow the browser's language (choices.py); the
+documents' text is shown as it is.
 """
 
 from __future__ import annotations

@@ -78,6 +78,8 @@ def turn_messages(turn: Turn, number: int) -> list[dict[str, Any]]:
     label = said("copy_answer", answer.language)
     copy = (
         f'<button class="copy-answer" type="button" id="copy-{number}">{label}</button>'
+        # What the button says once it has copied (page.js): Gradio strips data attributes.
+        f'<span class="copied-note">{said("copied", answer.language)}</span>'
         f'<div class="copytext" id="copytext-{number}">{_escape(answer_text(turn))}</div>'
     )
     text = link_markers(answer.text, number, {c.number for c in answer.citations})

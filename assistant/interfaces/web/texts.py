@@ -181,6 +181,7 @@ TEXTS.update(
             "您的评论已保存。谢谢。",
             "Ваш комментарий сохранён. Спасибо.",
         ),
+        "copied": ("Copied", "Copié", "Copiado", "تم النسخ", "已复制", "Скопировано"),
         "licence": ("Licence", "Licence", "Licencia", "الترخيص", "许可", "Лицензия"),
         "searching": (
             "Searching the documents…",
@@ -206,3 +207,22 @@ def said(key: str, language: str) -> str:
     """A page text in the given language (ISO 639-1), or in English when it has none."""
     texts = TEXTS[key]
     return texts[LANGUAGES.index(language)] if language in LANGUAGES else texts[0]
+
+
+def reader_language(accept_language: str) -> str:
+    """The page language a browser's Accept-Language header ranks first, else English."""
+    # "fr-CH, fr;q=0.9, en;q=0.8" gives "fr"; the order breaks ties between equal qualities.
+    ranked = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag.strip().lower()[:2]))
+    for _, _, language in sorted(ranked):
+        if language in LANGUAGES:
+            return language
+    return LANGUAGES[0]

@@ -18,8 +18,13 @@ from assistant.ingest.documents import Source
 from assistant.interfaces import access
 from assistant.interfaces.web import app as web
 from assistant.interfaces.web import handlers, render
-from assistant.interfaces.web.choices import ALL_DOCUMENTS, document_choices, example_questions
-from assistant.interfaces.web.texts import said
+from assistant.interfaces.web.choices import (
+    ALL_DOCUMENTS,
+    document_choices,
+    example_questions,
+    examples_for,
+)
+from assistant.interfaces.web.texts import LANGUAGES, said
 from assistant.settings import load_settings
 from bench.load import text_of
 
@@ -288,6 +293,8 @@ def test_the_labels_around_an_answer_speak_its_questions_language(assistant: Ass
     assert ">Sources<" in english[2]["content"]
     assert said("copy_answer", "fr") in french[1]["content"]
     assert "Copy answer with sources" not in french[1]["content"]
+    # What the button says once it has copied (page.js shows it), in the same language.
+    assert f'<span class="copied-note">{said("copied", "fr")}</span>' in french[1]["content"]
     # The quoted text and the sources' passages are the documents', in every language.
     assert english[2]["content"].split("</p>", 1)[1] == french[2]["content"].split("</p>", 1)[1]
     # A question the documents cannot answer, asked in French: the refusal and its label too.
@@ -310,8 +317,24 @@ def test_answer_text_is_escaped() -> None:
 
 def test_example_questions_are_answered_by_the_documents(assistant: Assistant) -> None:
     examples = example_questions(assistant)
-    assert 1 <= len(examples) <= 4
-    assert not any(assistant.ask(q).refused for q in examples)
+    # Without multilingual vectors, examples in other languages would only be told to ask in
+    # English: English ones alone are offered, to every reader.
+    assert list(examples) == ["en"]
+    assert 1 <= len(examples["en"]) <= 4
+    assert not any(assistant.ask(q).refused for q in examples["en"])
+    assert examples_for(examples, "fr") == examples["en"]
+
+
+@pytest.mark.slow
+def test_example_questions_are_offered_in_the_readers_language(multilingual: Assistant) -> None:
+    examples = example_questions(multilingual)
+    assert set(examples) == set(LANGUAGES)
+    for language in LANGUAGES:
+        assert examples[language], language
+        assert examples_for(examples, language) == examples[language]
+        for question in examples[language]:
+            answer = multilingual.ask(question)
+            assert answer.language == language and not answer.refused, question
 
 
 def test_document_choices_start_with_all(assistant: Assistant) -> None:

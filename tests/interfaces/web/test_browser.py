@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from assistant.answer.extractive import REFUSAL_TEXT
+from assistant.interfaces.web.choices import EXAMPLES
 from assistant.interfaces.web.i18n import LANGUAGES, TEXTS
 from assistant.interfaces.web.texts import said
 
@@ -327,5 +328,38 @@ def test_the_page_speaks_the_browsers_language(
         assert answer.evaluate("e => getComputedStyle(e).unicodeBidi") == "plaintext"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"page-{locale}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_examples_and_the_copy_note_speak_the_browsers_language(
+    browser: Any, multilingual_server: Server
+) -> None:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        open_app(page, multilingual_server)
+        examples = "#chat .examples button, #chat button.example"
+        page.wait_for_selector(examples, timeout=TIMEOUT)
+        offered = page.locator(examples).all_inner_texts()
+        french = EXAMPLES["fr"]
+        assert offered and all(any(f in text for f in french) for text in offered), offered
+        before = page.locator("#chat .answer").count()
+        page.locator(examples).first.click()
+        page.wait_for_function(
+            "([n]) => document.querySelectorAll('#chat .answer .copy-answer').length > n",
+            arg=[before],
+            timeout=TIMEOUT,
+        )
+        assert page.locator("#chat .answer-text a.cite").count() >= 1
+        page.locator("#chat button.copy-answer").last.click()
+        page.wait_for_function(
+            "([copied]) => document.querySelector('#chat button.copy-answer').textContent"
+            " === copied",
+            arg=[said("copied", "fr")],
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "examples-fr.png"), full_page=True)
     finally:
         context.close()

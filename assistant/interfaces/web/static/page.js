@@ -65,10 +65,12 @@
       const clone = holder.cloneNode(true);
       clone.querySelectorAll('br').forEach((br) => br.replaceWith('\n'));
       const text = clone.textContent;
-      // The button's own label (set by the page's Python) comes back after 'Copied'.
+      // The button's own label and its 'Copied', both in the answer's language (set by the
+      // page's Python): the label comes back after a moment.
       copy.dataset.label = copy.dataset.label || copy.textContent;
+      const note = copy.parentElement.querySelector('.copied-note');
       const done = () => {
-        copy.textContent = 'Copied';
+        copy.textContent = note ? note.textContent : 'Copied';
         setTimeout(() => { copy.textContent = copy.dataset.label; }, 2000);
       };
       if (navigator.clipboard && window.isSecureContext) {
