@@ -72,10 +72,17 @@ def coqa_file(data: Path | None, cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     archive = cache / "bigbench-1.0.0.tar.gz"
     if not archive.exists():
-        subprocess.run(
-            [*PIP, "download", "--no-deps", "--no-binary", ":all:", PACKAGE, "-d", str(cache)],
-            check=True,
-        )
+        try:
+            subprocess.run(
+                [*PIP, "download", "--no-deps", "--no-binary", ":all:", PACKAGE, "-d", str(cache)],
+                check=True,
+            )
+        except subprocess.CalledProcessError:
+            # Since December 2026 PyPI serves only bigbench 0.0.1.
+            raise SystemExit(
+                f"Could not download {PACKAGE} (PyPI no longer serves it): put its "
+                f"source archive in {cache}, or give the CoQA file with --data."
+            ) from None
     with tarfile.open(archive, "r:gz") as tar:
         member = tar.extractfile(f"bigbench-1.0.0/{MEMBER}")
         if member is None:

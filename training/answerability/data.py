@@ -252,6 +252,12 @@ def apply_exclusions(articles: list[Article], log: Counter[str]) -> list[Article
 
 def load_all(log: Counter[str]) -> list[Article]:
     """Load every source, attach Disfl-QA and apply the exclusions."""
+    if not BIGBENCH_TASKS.is_dir():
+        raise SystemExit(
+            f"No training data at {BIGBENCH_TASKS}: unpack the bigbench 1.0.0 source "
+            "distribution in /tmp/answerability/ (MODEL_CARD.md, Retrain). Since December 2026 "
+            "PyPI no longer serves that release (only 0.0.1), so it must come from a kept copy."
+        )
     squad = load_squad(BIGBENCH_TASKS / "squad_shifts" / "squaddev_v1.1.json", "squad11")
     wiki = load_squad(BIGBENCH_TASKS / "squad_shifts" / "new_wiki_v1.0.json", "new_wiki")
     disfl = load_disfl(BIGBENCH_TASKS / "disfl_qa" / "task.json")
