@@ -7,6 +7,7 @@ langchain-openai). Both are optional (``pip install .[llm]``) and imported only 
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -314,7 +315,7 @@ def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
     """One llama.cpp model per file and size, loaded once per process (loading takes a moment)."""
     from llama_cpp import Llama
 
-    return Llama(
+    model = Llama(
         model_path=path,
         n_ctx=n_ctx,
         n_threads=n_threads,
@@ -323,6 +324,10 @@ def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
         seed=0,
         verbose=False,
     )
+    # Freed while the interpreter still runs: left to __del__ at shutdown, llama.cpp's free
+    # functions are already gone and Python prints a traceback on the way out.
+    atexit.register(model.close)
+    return model
 
 
 class LlamaCppChat(BaseChatModel):
