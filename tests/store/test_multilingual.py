@@ -40,7 +40,6 @@ TRANSLATED = [
     ("谁领导韩国疫苗生产中心工作组？", LEADS),
     ("Кто возглавляет корейскую рабочую группу по центру производства вакцин?", LEADS),
 ]
-ON = MULTILINGUAL_ON
 
 
 def _found(bot: Assistant, question: str, evidence: str) -> bool:
@@ -59,7 +58,7 @@ def test_the_vectors_are_built_checksummed_and_reused(multilingual, embedder, co
     files = {MULTILINGUAL, MULTILINGUAL_SENTENCES, MULTILINGUAL_WORDS, MULTILINGUAL_VOCABULARY}
     assert files <= set(index.manifest["files"])
     again = Assistant.open(
-        index_dir=index.path.parent, corpus_dir=corpus_copy, embedder=embedder, **ON
+        index_dir=index.path.parent, corpus_dir=corpus_copy, embedder=embedder, **MULTILINGUAL_ON
     )
     assert not again.report.wrote
 
@@ -80,14 +79,16 @@ def test_english_questions_search_as_before(multilingual, assistant):
 def test_an_update_embeds_only_new_passages_and_keeps_the_others(embedder, corpus_copy, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_copy, corpus)
-    first = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **ON)
+    first = Assistant.open(
+        index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **MULTILINGUAL_ON
+    )
     before = {c.chunk_id: _vectors(first, r) for r, c in enumerate(first.index.chunks)}
     (corpus / "note.md").write_text(
         "# Pooled procurement\n\nRegional pooled procurement anchors demand for local producers.\n",
         encoding="utf-8",
     )
     second = Assistant.open(
-        index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **ON
+        index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **MULTILINGUAL_ON
     )
     assert second.report.chunks_embedded == 1
     after = {c.chunk_id: _vectors(second, r) for r, c in enumerate(second.index.chunks)}

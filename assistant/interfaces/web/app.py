@@ -83,7 +83,9 @@ def build_app(
     feedback = feedback or FeedbackLog(settings.app.feedback_path)
     limit = concurrency_limit or settings.app.concurrency_limit
     # Checking the examples takes a few questions' time: do it while the server starts.
-    background = None if examples is not None else Background(example_questions, assistant)
+    background = (
+        None if examples is not None else Background(example_questions, assistant, empty={})
+    )
     export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
     handlers = Handlers(assistant, feedback, export_dir)
     # One budget for every question, whichever way it comes: the page, /chat, /ask, /search.
@@ -144,7 +146,7 @@ def build_app(
                 # In the browser's language when the documents answer them in it. The switch
                 # under Settings changes the labels, not examples already shown.
                 language = reader_language(request.headers.get("accept-language", ""))
-                examples = examples_for(background.result(timeout=30) or {}, language)
+                examples = examples_for(background.result(timeout=30), language)
                 return gr.update(examples=example_messages(examples))
 
             app.load(show_examples, None, [page.chatbot], **private)

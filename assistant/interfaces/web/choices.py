@@ -106,10 +106,12 @@ def _answered(assistant: Assistant, candidates: list[str], limit: int) -> list[s
 
 
 class Background:
-    """A function's result computed once on a thread; result() waits for it (or gives [])."""
+    """A function's result computed once on a thread; result() waits for it (or gives
+    ``empty``)."""
 
-    def __init__(self, fn: Any, *args: Any) -> None:
-        self._result: Any = []
+    def __init__(self, fn: Any, *args: Any, empty: Any = None) -> None:
+        self._empty = empty
+        self._result: Any = empty
         self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
         self._thread.start()
 
@@ -120,9 +122,9 @@ class Background:
             log.exception("Background task %s failed", getattr(fn, "__name__", fn))
 
     def result(self, timeout: float) -> Any:
-        """The result, or [] if it isn't ready within timeout seconds or failed."""
+        """The result, or ``empty`` if it isn't ready within timeout seconds or failed."""
         self._thread.join(timeout)
-        return [] if self._thread.is_alive() else self._result
+        return self._empty if self._thread.is_alive() else self._result
 
 
 def document_choices(assistant: Assistant) -> list[tuple[str, str]]:
