@@ -64,9 +64,13 @@ clean:
 # External benchmarks (evals/benchmarks/, for measuring only): each on its own corpus and index
 # (index/benchmarks/NAME/, built on first use: minutes for covid-qa), hybrid and bm25 against the
 # stock LangChain row. Reports go to evals/reports/benchmarks/NAME/.
-.PHONY: eval-squad2 eval-covid-qa
+.PHONY: eval-squad2 eval-covid-qa eval-xquad
 eval-squad2: $(VENV)/.installed-app
 	$(BIN)/assistant eval --benchmark squad2
+
+# XQuAD: one report per language, one index (index/benchmarks/xquad/) for the four.
+eval-xquad: $(VENV)/.installed-app
+	for l in es ar zh ru; do $(BIN)/assistant eval --benchmark xquad-$$l --quiet || exit 1; done
 
 eval-covid-qa: $(VENV)/.installed-app
 	$(BIN)/assistant eval --benchmark covid-qa

@@ -23,14 +23,17 @@ class Benchmark:
     reports: Path
 
 
-BENCHMARK_NAMES = ("squad2", "covid-qa")
+# XQuAD's questions in four languages ask about one English corpus: one set per language,
+# one index for the four.
+XQUAD_LANGUAGES = ("es", "ar", "zh", "ru")
+BENCHMARK_NAMES = ("squad2", "covid-qa", *(f"xquad-{lang}" for lang in XQUAD_LANGUAGES))
 
 
 def benchmark(name: str) -> Benchmark:
     """The paths of a named benchmark (relative to the project folder, like every default)."""
     if name not in BENCHMARK_NAMES:
         raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARK_NAMES)}")
-    folder = BENCHMARK_ROOT / name
-    return Benchmark(
-        name, folder / "dev.jsonl", folder / "corpus", INDEX_ROOT / name, REPORTS_ROOT / name
-    )
+    corpus_name, _, language = name.partition("-") if name.startswith("xquad") else (name, "", "")
+    folder = BENCHMARK_ROOT / corpus_name
+    gold = folder / (f"dev-{language}.jsonl" if language else "dev.jsonl")
+    return Benchmark(name, gold, folder / "corpus", INDEX_ROOT / corpus_name, REPORTS_ROOT / name)

@@ -33,9 +33,9 @@ answer_containment citation_precision citation_recall unsupported_sentences refu
 false_refusal_rate latency_median_ms latency_p95_ms; prefix config: to pick a row
 (hybrid:hit@1=0.9), else the first configuration is checked.
 
---benchmark squad2|covid-qa: an external set under evals/benchmarks/ (for measuring only), with
-its own corpus, its own index in index/benchmarks/NAME/ (built on first use, with a progress
-bar), reports in evals/reports/benchmarks/NAME/, and the configurations hybrid,bm25 plus the
+--benchmark NAME (squad2, covid-qa, xquad-es|ar|zh|ru): an external set under evals/benchmarks/
+(for measuring only), with its own corpus, its own index in index/benchmarks/NAME/ (built on
+first use, with a progress bar; one for the four xquad sets), reports in evals/reports/benchmarks/NAME/, and the configurations hybrid,bm25 plus the
 langchain baseline unless --config says otherwise.
 """
 
