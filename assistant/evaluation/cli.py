@@ -35,8 +35,9 @@ false_refusal_rate latency_median_ms latency_p95_ms; prefix config: to pick a ro
 
 --benchmark NAME (squad2, covid-qa, xquad-es|ar|zh|ru): an external set under evals/benchmarks/
 (for measuring only), with its own corpus, its own index in index/benchmarks/NAME/ (built on
-first use, with a progress bar; one for the four xquad sets), reports in evals/reports/benchmarks/NAME/, and the configurations hybrid,bm25 plus the
-langchain baseline unless --config says otherwise.
+first use, with a progress bar; one for the four xquad sets), reports in
+evals/reports/benchmarks/NAME/, and the configurations hybrid,bm25 plus the langchain baseline
+unless --config says otherwise.
 """
 
 

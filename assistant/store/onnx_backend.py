@@ -51,13 +51,14 @@ def exported_model(auto_model: Any, model_path: str, quantize: bool, cache_dir: 
     fp32 = folder / "model.onnx"
     int8 = folder / "model-int8.onnx"
     if not fp32.exists():
-        _export(auto_model, fp32)
+        export_encoder(auto_model, fp32)
     if quantize and not int8.exists():
-        _quantize(fp32, int8)
+        quantize_model(fp32, int8)
     return int8 if quantize else fp32
 
 
-def _export(auto_model: Any, target: Path) -> None:
+def export_encoder(auto_model: Any, target: Path) -> None:
+    """Write a transformers encoder as an ONNX file: token ids in, last hidden states out."""
     import torch
 
     class _Encoder(torch.nn.Module):
@@ -92,7 +93,8 @@ def _export(auto_model: Any, target: Path) -> None:
         raise SettingsError(f"Could not export the embedding model to ONNX: {exc}") from None
 
 
-def _quantize(source: Path, target: Path) -> None:
+def quantize_model(source: Path, target: Path, per_channel: bool = False) -> None:
+    """Write an ONNX model with int8 weights (dynamic quantization)."""
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -100,7 +102,9 @@ def _quantize(source: Path, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
     logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing" advice on stderr
     try:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
+        quantize_dynamic(
+            str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=per_channel
+        )
         os.replace(tmp, target)
     except Exception as exc:
         tmp.unlink(missing_ok=True)

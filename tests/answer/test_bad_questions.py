@@ -92,8 +92,9 @@ def test_other_languages_code_and_injections_get_a_plain_response(
 ) -> None:
     answer = assistant.ask(question)
     assert answer.text.strip()
-    if answer.refused:  # in the question's language
-        assert answer.text.startswith(tuple(m.refusal for m in MESSAGES.values()))
+    if answer.refused:  # in the question's language: nothing answers, or nothing clearly
+        lines = [line for m in MESSAGES.values() for line in (m.refusal, m.unsure)]
+        assert answer.text.startswith(tuple(lines))
         assert not answer.citations
     _only_document_words(answer)
     hits = assistant.search(question, k=3)
@@ -140,11 +141,17 @@ def test_cli_answers_odd_questions(run_cli, question: str) -> None:
     ],
 )
 def test_a_question_in_another_language_is_not_spell_corrected_and_says_why(
-    assistant: Assistant, question: str, language: str
+    assistant: Assistant, english_only: Assistant, question: str, language: str
 ) -> None:
     answer = assistant.ask(question)
     assert answer.read_as == ()  # "prochain" is French, not a typo of "proclaim"
-    # Without multilingual vectors (the default index) it is refused, in its own language.
+    # The default index reads it across languages: whatever it answers, it says so in the
+    # question's language, and never tells to ask in English.
+    assert answer.language == language
+    assert not answer.text.endswith(messages(language).ask_in_english)
+    # Without multilingual vectors it is refused, in its own language, and says why.
+    answer = english_only.ask(question)
+    assert answer.read_as == ()
     assert answer.refused and answer.text.endswith(messages(language).ask_in_english)
 
 

