@@ -50,7 +50,7 @@ def embeddings_adapter(embedder: Embedder, progress: Progress | None = None) -> 
         def embed_query(self, text: str) -> list[float]:
             # One fresh embedding per question, kept for the search that follows its answer.
             if last.get("text") != text:
-                last["text"], last["vector"] = text, embedder.embed_documents([text])[0]
+                last["text"], last["vector"] = text, embedder.embed_query(text)
             return [float(x) for x in last["vector"]]
 
     return _Adapter()
