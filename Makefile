@@ -25,9 +25,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed-app
 	touch $@
 
 # [llm]: llama-cpp-python compiles from source (about 10 min on 2 cores, once: pip caches the
-# wheel), so that `make test` (and CI) runs the generated-answer tests too.
+# wheel), so that `make test` (and CI) runs the generated-answer tests too. Built for AVX2, not
+# for this CPU: llama.cpp's AMX kernels, which a native build picks on CPUs that have AMX,
+# crash here (SIGSEGV in ggml_backend_amx_mul_mat), and a portable wheel runs on any laptop.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 $(VENV)/.installed-llm: $(VENV)/.installed-dev
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) -e '.[dev,llm]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) -e '.[dev,llm]'
 	touch $@
 
 # [ray]: Ray Data and Serve, for `make test`'s tests on a local Ray cluster (wheels, no compile).
