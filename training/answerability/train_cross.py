@@ -88,13 +88,17 @@ def select(pairs: list[Pair], n: int, seed: int) -> list[Pair]:
     return chosen
 
 
-def training_pairs(seed: int, n: int, log: Counter[str]) -> tuple[list[Pair], list[Article]]:
-    """The selected training pairs and the held-apart articles (windowed)."""
-    loaded = sources.load_sources(log=log)
-    train, held = split(loaded, seed)
-    pairs = data.build_pairs([windowed(a) for a in train], seed, log=log)
+def articles(seed: int, log: Counter[str]) -> tuple[list[Article], list[Article]]:
+    """Training and held-apart articles, windowed."""
+    train, held = split(sources.load_sources(log=log), seed)
+    return [windowed(a) for a in train], [windowed(a) for a in held]
+
+
+def training_pairs(seed: int, n: int, log: Counter[str]) -> list[Pair]:
+    """The selected training pairs."""
+    pairs = data.build_pairs(articles(seed, log)[0], seed, log=log)
     log.update(f"pairs made: {k}" for k in (p.kind for p in pairs))
-    return select(pairs, n, seed), [windowed(a) for a in held]
+    return select(pairs, n, seed)
 
 
 def train(args: argparse.Namespace) -> Path:
@@ -108,7 +112,7 @@ def train(args: argparse.Namespace) -> Path:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     log: Counter[str] = Counter()
-    pairs, _ = training_pairs(args.seed, args.pairs, log)
+    pairs = training_pairs(args.seed, args.pairs, log)
     (out / "data.json").write_text(
         json.dumps({"counts": dict(sorted(log.items())), "pairs": len(pairs)}, indent=1),
         encoding="utf-8",
