@@ -89,3 +89,8 @@ eval-languages: $(VENV)/.installed-app
 	    --config evals/languages/multilingual.toml --no-baseline --index index/languages \
 	    --out evals/reports/languages/$$l --quiet --json || exit 1; \
 	done
+
+# docs/results/ from the latest `assistant eval` and benchmark reports on disk; runs nothing.
+.PHONY: report
+report: $(VENV)/.installed-app
+	$(BIN)/python -m tools.results
