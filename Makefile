@@ -94,3 +94,25 @@ eval-languages: $(VENV)/.installed-app
 .PHONY: report
 report: $(VENV)/.installed-app
 	$(BIN)/python -m tools.results
+
+# The documentation site (docs/, mkdocs.yml), built offline into site/ (git-ignored). Strict: a
+# broken link or anchor, or a docstring mkdocstrings cannot read, fails the build. Reference
+# pages are generated from the code as it builds (tools/docs_hooks.py).
+.PHONY: docs screenshots
+docs: $(VENV)/.installed-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# The browser tests' screenshots (tests/artifacts/, written by `make test`) that the docs show,
+# as docs/assets/screenshots/NAME.png.
+SCREENSHOTS := \
+	answer:test_question_streams_an_answer_with_markers_and_the_source_opens \
+	follow-up:test_follow_up_is_rewritten_and_shown \
+	refusal:test_refusal_lists_the_closest_passages \
+	page-ar:page-ar
+screenshots:
+	@mkdir -p docs/assets/screenshots
+	@for pair in $(SCREENSHOTS); do \
+	  src=tests/artifacts/$${pair#*:}.png; dst=docs/assets/screenshots/$${pair%%:*}.png; \
+	  if [ -f "$$src" ]; then cp "$$src" "$$dst" && echo "$$dst"; \
+	  else echo "no $$src: run the browser tests first (make test)"; fi; \
+	done
