@@ -161,7 +161,7 @@ class RetrievalSettings(_Group):
 
 class RuleSettings(_Group):
     """The hand-written language rules, by group, each of which can be switched off to measure
-    what it earns (README: "Rules earn their place")."""
+    what it earns (docs/evaluation.md: "Rules earn their place")."""
 
     request_framing: bool = Field(
         default=True,
