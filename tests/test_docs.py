@@ -156,8 +156,8 @@ def test_every_results_page_says_where_its_figures_come_from() -> None:
             missing = "No report was found" in section
             assert told or missing, f"{page.name}: ## {section.splitlines()[0]}"
             if told:
-                assert "Commit" in section or "| commit |" in section
-                assert "Command" in section or "| command |" in section
+                assert "**Commit**" in section or "; commit " in section
+                assert "**Command**" in section or "; command: " in section
 
 
 # About 3 s on 2 cores: cheap enough for `make test-fast`, where a broken page shows first.

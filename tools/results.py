@@ -829,13 +829,18 @@ def _provenance_list(p: Provenance) -> list[str]:
 
 
 def _provenance_table(sources: list[Provenance]) -> list[str]:
+    """Where a table of several reports comes from: one line per report."""
     if not sources:
         return []
-    rows = [[f"`{p.report}`", p.date, p.commit, p.machine, f"`{p.command}`"] for p in sources]
     return [
         "Measured by:",
         "",
-        *_table(["report", "measured", "commit", "machine", "command"], rows),
+        *(
+            f"- `{p.report}`: {p.date}; commit {p.commit}; machine: {p.machine}; "
+            f"command: `{p.command}`"
+            for p in sources
+        ),
+        "",
     ]
 
 
