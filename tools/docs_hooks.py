@@ -10,6 +10,9 @@ A page asks for a generated part with a marker comment on a line of its own:
 - ``<!-- import-contracts -->``: the package's layers and forbidden imports, read from
   pyproject.toml's ``[tool.importlinter]`` contracts (what ``make lint`` enforces), each layer
   with the first line of its docstring.
+
+A screenshot the browser tests have not produced yet (`make screenshots` copies them into
+docs/assets/screenshots/) becomes a note saying how to get it, so the strict build still passes.
 """
 
 from __future__ import annotations
