@@ -315,13 +315,17 @@ def test_answer_text_is_escaped() -> None:
     assert "&lt;img src=x onerror=alert(1)&gt; [1]" in message["content"]
 
 
-def test_example_questions_are_answered_by_the_documents(assistant: Assistant) -> None:
+def test_example_questions_are_answered_by_the_documents(
+    assistant: Assistant, english_only: Assistant
+) -> None:
     examples = example_questions(assistant)
-    # Without multilingual vectors, examples in other languages would only be told to ask in
-    # English: English ones alone are offered, to every reader.
-    assert list(examples) == ["en"]
     assert 1 <= len(examples["en"]) <= 4
     assert not any(assistant.ask(q).refused for q in examples["en"])
+    # Without multilingual vectors, examples in other languages would only be told to ask in
+    # English: English ones alone are offered, to every reader.
+    examples = example_questions(english_only)
+    assert list(examples) == ["en"]
+    assert not any(english_only.ask(q).refused for q in examples["en"])
     assert examples_for(examples, "fr") == examples["en"]
 
 
