@@ -57,8 +57,8 @@ test-fast: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
-	$(BIN)/ruff check assistant tests evals bench training
-	$(BIN)/ruff format --check assistant tests evals bench training
+	$(BIN)/ruff check assistant tests evals bench training tools
+	$(BIN)/ruff format --check assistant tests evals bench training tools
 	$(BIN)/mypy
 
 clean:

@@ -14,7 +14,7 @@ from assistant.language.sentences import sentence_spans
 from assistant.language.text import terms
 from assistant.store.embeddings import Embedder
 
-# Calibrated on evals/gold.jsonl with bench/calibrate_support.py (see README, "Generated answers").
+# Calibrated on evals/gold.jsonl with bench/calibrate_support.py (docs/generated-answers.md).
 SUPPORT_THRESHOLD = 0.60
 LEXICAL_WEIGHT = 0.5
 # Share of a sentence's content words the passage must hold, whatever the embedding says.
