@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -149,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     with_vectors = runs["e5-small"][0]
     report = {
         "date": time.strftime("%Y-%m-%d"),
+        "commit": _commit(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
         "corpus": str(args.corpus),
         "passages": with_vectors["passages"],
         "build_seconds": seconds,
@@ -167,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "report.md").write_text(markdown(report), encoding="utf-8")
     print(markdown(report))
     return 0
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
 
 
 def markdown(r: dict[str, Any]) -> str:

@@ -12,11 +12,12 @@ it. Run an evaluation or a benchmark, then `make report`, and commit the pages.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -278,12 +279,13 @@ def languages_page() -> list[str]:
         )
 
     lines += ["## What the vectors cost", ""]
-    cost_path = BENCH_REPORTS / "multilingual" / "report.json"
-    cost = _read_json(cost_path)
-    if cost is None:
+    # One report per corpus measured (bench/reports/multilingual*/ by --out).
+    costs = [(p, _read_json(p)) for p in sorted(BENCH_REPORTS.glob("multilingual*/report.json"))]
+    if not costs:
         lines += _missing("python -m bench.multilingual")
-    else:
-        lines += _guarded(lambda: _cost(cost, cost_path))
+    for cost_path, cost in costs:
+        if cost is not None:
+            lines += _guarded(functools.partial(_cost, cost, cost_path))
     return lines
 
 
@@ -468,10 +470,20 @@ def _cost(r: dict[str, Any], path: Path) -> list[str]:
         f"questions of `{questions}`: median {ask.get('median_ms', 0):.0f} ms, p95 "
         f"{ask.get('p95_ms', 0):.0f} ms.",
         "",
-        *_provenance_list(
-            _file_provenance(path, command="python -m bench.multilingual", date=r.get("date"))
-        ),
+        *_provenance_list(_cost_provenance(r, path)),
     ]
+
+
+def _cost_provenance(r: dict[str, Any], path: Path) -> Provenance:
+    """The multilingual cost report's provenance, with the commit it records when it does."""
+    corpus = Path(r.get("corpus", ""))
+    command = "python -m bench.multilingual"
+    if corpus.parent.name != "xquad":
+        command += f" --corpus {_rel(corpus)} --out {_rel(path.parent)}"
+    found = _file_provenance(path, command=command, date=r.get("date"), machine=r.get("machine"))
+    if r.get("commit"):
+        found = replace(found, commit=f"`{r['commit']}` (recorded by the run)")
+    return found
 
 
 def _followups(d: dict[str, Any], path: Path) -> list[str]:
