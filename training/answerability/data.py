@@ -1,8 +1,8 @@
 """Build (question, sentence, label) pairs from SQuAD 1.1 dev, SQuADShifts new-wiki and Disfl-QA.
 
 The data come from the BIG-bench source distribution (``pip download --no-deps --no-binary :all:
-bigbench==1.0.0``); the benchmark and project folders are read here and every article, passage and
-question that matches them is dropped, with a count per rule.
+bigbench==1.0.0``); every article, passage and question that matches a benchmark or the project's
+documents and gold sets is dropped by the rules of sources.py, with a count per rule.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from training.answerability.text import (
 )
 
 BIGBENCH_TASKS = Path("/tmp/answerability/bigbench-1.0.0/bigbench/benchmark_tasks")
-SHARED = Path("/work/shared/benchmarks")
-REPO = Path(__file__).resolve().parents[2]
 SHINGLE = 8  # words in a shingle used to match passages against the excluded folders
 
 
@@ -150,106 +148,6 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(toks[i : i + SHINGLE]) for i in range(max(1, len(toks) - SHINGLE + 1))}
 
 
-def _read_texts(folder: Path) -> list[str]:
-    """Every text-like file under folder (jsonl rows' string values included)."""
-    texts = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix in {".txt", ".md", ".jsonl", ".json", ".toml", ".html"}:
-            texts.append(path.read_text(encoding="utf-8", errors="replace"))
-    return texts
-
-
-def _questions_in(folder: Path) -> set[str]:
-    out = set()
-    for path in sorted(folder.rglob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(row, dict):
-                for key in ("question", "q", "query"):
-                    if isinstance(row.get(key), str):
-                        out.add(fold(row[key]))
-    return out
-
-
-def exclusion_sets() -> dict[str, tuple[set[str], set[str]]]:
-    """Per excluded folder: (its text shingles, its folded questions)."""
-    folders = {
-        "squad2 benchmark": SHARED / "squad2",
-        "covid-qa benchmark": SHARED / "covid-qa",
-        "project corpus": REPO / "corpus",
-        "project evals": REPO / "evals",
-    }
-    out = {}
-    for name, folder in folders.items():
-        shingles: set[str] = set()
-        for text in _read_texts(folder):
-            shingles |= _shingles(text)
-        out[name] = (shingles, _questions_in(folder))
-    return out
-
-
-def squad2_titles() -> set[str]:
-    """Titles of the squad2 benchmark's articles (first line of each corpus file)."""
-    titles = set()
-    for path in sorted((SHARED / "squad2" / "corpus").glob("*.txt")):
-        first = path.read_text(encoding="utf-8").splitlines()[0]
-        titles.add(fold(first))
-    return titles
-
-
-def apply_exclusions(articles: list[Article], log: Counter[str]) -> list[Article]:
-    """Drop benchmark articles by title, passages matching excluded folders, and their questions."""
-    titles = squad2_titles()
-    sets = exclusion_sets()
-    for name in sets:  # every rule is logged, including those that dropped nothing
-        log[f"excl {name} text match: paragraphs (all sources)"] += 0
-        log[f"excl {name} question match: questions"] += 0
-    kept = []
-    for article in articles:
-        if article.origin == "squad11" and fold(article.title) in titles:
-            log["excl squad2 title: articles"] += 1
-            log["excl squad2 title: paragraphs"] += len(article.paragraphs)
-            log["excl squad2 title: questions (incl. attached Disfl-QA)"] += sum(
-                len(p.questions) for p in article.paragraphs
-            )
-            for p in article.paragraphs:
-                log["excl squad2 title: Disfl-QA questions"] += sum(
-                    q.origin == "disfl" for q in p.questions
-                )
-            continue
-        paragraphs = []
-        for p in article.paragraphs:
-            sh = _shingles(p.text)
-            hit = None
-            for name, (shingles, _) in sets.items():
-                common = len(sh & shingles)
-                if common >= 3 or common >= 0.2 * len(sh):
-                    hit = name
-                    break
-            if hit:
-                log[f"excl {hit} text match: paragraphs (all sources)"] += 1
-                log[f"excl {hit} text match: paragraphs ({article.origin})"] += 1
-                log[f"excl {hit} text match: questions ({article.origin})"] += len(p.questions)
-                continue
-            qs = []
-            for q in p.questions:
-                fq = fold(q.text)
-                qhit = next((n for n, (_, qset) in sets.items() if fq in qset), None)
-                if qhit:
-                    log[f"excl {qhit} question match: questions"] += 1
-                    continue
-                qs.append(q)
-            p.questions = qs
-            paragraphs.append(p)
-        if paragraphs:
-            article.paragraphs = paragraphs
-            kept.append(article)
-    return kept
-
-
 def load_all(log: Counter[str]) -> list[Article]:
     """Load every source, attach Disfl-QA and apply the exclusions."""
     if not BIGBENCH_TASKS.is_dir():
@@ -266,7 +164,11 @@ def load_all(log: Counter[str]) -> list[Article]:
     log["loaded disfl questions"] = len(disfl)
     log["loaded disfl unanswerable"] = sum(a is None for _, _, a in disfl)
     articles = attach_disfl(squad, disfl, log) + wiki
-    return apply_exclusions(articles, log)
+    # Imported here: sources builds on this module's types. Every benchmark's articles go,
+    # XQuAD's 48 (all SQuAD 1.1 dev articles) included.
+    from training.answerability import sources
+
+    return sources.apply(articles, sources.exclusions(allowed_titles=set()), log)
 
 
 def split_articles(
@@ -500,8 +402,10 @@ def load_claims(log: Counter[str]) -> list[Pair]:
     Pages of the squad2 benchmark's articles and passages matching any excluded folder are dropped.
     """
     task = json.loads((BIGBENCH_TASKS / "vitaminc_fact_verification" / "task.json").read_text())
-    titles = squad2_titles()
-    sets = exclusion_sets()
+    from training.answerability import sources
+
+    rules = sources.exclusions(allowed_titles=set())
+    titles = set().union(*rules.titles.values())
     pairs = []
     for row in task["examples"]:
         head, _, claim = row["input"].rpartition("\nClaim: ")
@@ -509,13 +413,10 @@ def load_claims(log: Counter[str]) -> list[Pair]:
         verdict = max(row["target_scores"], key=row["target_scores"].get)
         log[f"claims loaded: {verdict}"] += 1
         if fold(title) in titles:
-            log["claims excl squad2 title"] += 1
+            log["claims excl benchmark title"] += 1
             continue
         sh = _shingles(evidence)
-        hit = next(
-            (n for n, (shingles, _) in sets.items() if len(sh & shingles) >= 3),
-            None,
-        )
+        hit = next((n for n, shingles in rules.shingles.items() if len(sh & shingles) >= 3), None)
         if hit:
             log[f"claims excl {hit} text match"] += 1
             continue
@@ -577,6 +478,24 @@ def build_pairs(
                     else:
                         log["near-miss: no term to swap"] += 1
     return pairs
+
+
+def draw_mix(pairs: list[Pair], mix: dict[str, float], n: int, rng: random.Random) -> list[Pair]:
+    """About n pairs in the mix's shares of kinds, shuffled; a kind with fewer pairs than its
+    share repeats them at most twice."""
+    by_kind: dict[str, list[Pair]] = {}
+    for p in pairs:
+        by_kind.setdefault(p.kind, []).append(p)
+    chosen: list[Pair] = []
+    for kind, share in mix.items():
+        pool = by_kind.get(kind, [])
+        want = int(n * share)
+        if want <= len(pool):
+            chosen += rng.sample(pool, want)
+        else:
+            chosen += (pool * 2)[: min(want, 2 * len(pool))]
+    rng.shuffle(chosen)
+    return chosen
 
 
 def pair_counts(pairs: list[Pair]) -> dict[str, int]:

@@ -62,19 +62,7 @@ def select(
     mix = {k: v * (1 - claims - contrast) for k, v in MIX.items()}
     mix |= {k: v * claims for k, v in CLAIM_MIX.items()} if claims else {}
     mix |= {"contrast": contrast} if contrast else {}
-    by_kind: dict[str, list[Pair]] = {}
-    for p in pairs:
-        by_kind.setdefault(p.kind, []).append(p)
-    chosen: list[Pair] = []
-    for kind, share in mix.items():
-        pool = by_kind.get(kind, [])
-        want = int(n * share)
-        if want <= len(pool):
-            chosen += rng.sample(pool, want)
-        else:
-            reps = min(2, -(-want // max(1, len(pool))))
-            chosen += (pool * reps)[: min(want, len(pool) * reps)]
-    rng.shuffle(chosen)
+    chosen = data.draw_mix(pairs, mix, n, rng)
     out = []
     for p in chosen:
         title = p.title if rng.random() < title_rate else ""

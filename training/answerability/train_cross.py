@@ -72,22 +72,6 @@ def split(loaded: dict[str, list[Article]], seed: int) -> tuple[list[Article], l
     return train, held
 
 
-def select(pairs: list[Pair], n: int, seed: int) -> list[Pair]:
-    """About n pairs following MIX, shuffled."""
-    rng = random.Random(seed)
-    by_kind: dict[str, list[Pair]] = {}
-    for p in pairs:
-        by_kind.setdefault(p.kind, []).append(p)
-    chosen: list[Pair] = []
-    for kind, share in MIX.items():
-        pool = by_kind.get(kind, [])
-        want = min(int(n * share), 2 * len(pool))
-        rng.shuffle(pool)
-        chosen += (pool * 2)[:want]
-    rng.shuffle(chosen)
-    return chosen
-
-
 def articles(seed: int, log: Counter[str]) -> tuple[list[Article], list[Article]]:
     """Training and held-apart articles, windowed."""
     train, held = split(sources.load_sources(log=log), seed)
@@ -98,7 +82,7 @@ def training_pairs(seed: int, n: int, log: Counter[str]) -> list[Pair]:
     """The selected training pairs."""
     pairs = data.build_pairs(articles(seed, log)[0], seed, log=log)
     log.update(f"pairs made: {k}" for k in (p.kind for p in pairs))
-    return select(pairs, n, seed)
+    return data.draw_mix(pairs, MIX, n, random.Random(seed))
 
 
 def train(args: argparse.Namespace) -> Path:
