@@ -18,7 +18,7 @@ from assistant.store.multilingual import MultilingualEmbedder, WordVectors
 # Words and numbers as written; Chinese has no spaces and is cut into words by jieba.
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
 _UNSPACED = ("zh",)
-_REMEMBERED = 100_000  # words read, kept for the next questions
+_REMEMBERED = 10_000  # questions read, kept for when they are asked again
 # Scripts in which a word in Latin letters is a name or an acronym as written ("KORUS", "GMP").
 _NON_LATIN = ("ar", "zh", "ru", "ja", "ko", "el", "he", "hi", "fa", "uk", "bg")
 
@@ -30,25 +30,27 @@ class Glosser:
     def __init__(self, words: WordVectors, model: MultilingualEmbedder) -> None:
         self.words = words
         self.model = model
-        # Each word is read once: the model takes most of a question's time, and questions
-        # share most of their words ("le", "de", "vaccins").
-        self._read: dict[str, str] = {}
+        # Each question's words are read once; a question is read whole, all its words in one
+        # call: an int8 model quantises a call's activations with one scale, so reading only
+        # the words the process had not met yet would make the same question read differently
+        # depending on what was asked before it.
+        self._read: dict[tuple[str, ...], dict[str, str]] = {}
 
     def read(self, text: str, language: str) -> str:
         """The question's words as the documents' words, in the question's order."""
         tokens = _tokens(text, language)
         if not len(self.words.words):
             return " ".join(tokens) + "?" if tokens else ""
-        asked = dict.fromkeys(w.lower() for w in tokens if not _as_written(w, language))
-        # A local copy: another thread may clear the shared one meanwhile.
-        nearest = {w: r for w in asked if (r := self._read.get(w)) is not None}
-        new = [w for w in asked if w not in nearest]
-        if new:
-            best = np.argmax(self.model.words(new) @ self.words.vectors.T, axis=1)
-            nearest.update((w, self.words.words[int(i)]) for w, i in zip(new, best, strict=True))
+        asked = tuple(dict.fromkeys(w.lower() for w in tokens if not _as_written(w, language)))
+        nearest = self._read.get(asked)
+        if nearest is None:
+            nearest = {}
+            if asked:
+                best = np.argmax(self.model.words(list(asked)) @ self.words.vectors.T, axis=1)
+                nearest = {w: self.words.words[int(i)] for w, i in zip(asked, best, strict=True)}
             if len(self._read) > _REMEMBERED:
                 self._read.clear()
-            self._read.update(nearest)
+            self._read[asked] = nearest
         read = [t if _as_written(t, language) else nearest[t.lower()] for t in tokens]
         return " ".join(read) + "?" if read else ""
 
