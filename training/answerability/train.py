@@ -26,6 +26,7 @@ from transformers import (
 
 from training.answerability import data
 from training.answerability.data import Pair
+from training.answerability.steps import apply_gradients
 
 WORK = Path("/tmp/answerability")
 SEPARATOR = " | "  # between the title and the sentence in the second segment
@@ -184,14 +185,9 @@ def train(args: argparse.Namespace) -> Path:
         )
         labels = torch.tensor([float(p.label) for p in batch])
         logits = model(**enc).logits.squeeze(-1)
-        loss = loss_fn(logits, labels)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad()
+        value = apply_gradients(loss_fn(logits, labels), params, opt, sched)
         step += 1
-        running = 0.98 * running + 0.02 * loss.item() if step > first + 1 else loss.item()
+        running = 0.98 * running + 0.02 * value if step > first + 1 else value
         if step % 25 == 0 or step == total:
             rate = (step - first) * args.batch / (time.time() - t1)
             print(f"step {step}/{total} loss {running:.4f} {rate:.1f} pairs/s", flush=True)

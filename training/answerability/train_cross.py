@@ -30,6 +30,7 @@ import torch
 from training.answerability import data, sources
 from training.answerability.cross import base_model, batch_tensors, encode_pairs, second_segment
 from training.answerability.data import Article, Pair, Paragraph
+from training.answerability.steps import apply_gradients
 
 WORK = Path(
     os.environ.get(
@@ -137,13 +138,8 @@ def train(args: argparse.Namespace) -> Path:
         ids, mask = batch_tensors([rows[i] for i in batch])
         target = torch.tensor([labels[i] for i in batch])
         loss = loss_fn(model(ids, mask), target)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-        optimiser.step()
-        schedule.step()
-        optimiser.zero_grad()
+        losses.append(apply_gradients(loss, trainable, optimiser, schedule))
         step += 1
-        losses.append(loss.item())
         if step % args.report == 0:
             pace = args.report * args.batch / (time.time() - started)
             print(f"step {step}/{total} loss {sum(losses) / len(losses):.4f} {pace:.1f} pairs/s")
