@@ -54,7 +54,10 @@ def held_apart(score, held: list[Article]) -> dict[str, dict[str, float]]:  # ty
                 if not p.questions or not p.sentences:
                     continue
                 windows = [second_segment(article.title, s) for s in p.sentences]
-                for q in p.questions[:4]:
+                # SQuAD 2.0 lists a paragraph's answerable questions first: taking the first
+                # few would leave the unanswerable ones out. At most 4 of each.
+                answerable = [q for q in p.questions if q.evidence is not None][:4]
+                for q in answerable + [q for q in p.questions if q.evidence is None][:4]:
                     scores = score([q.text] * len(windows), windows)
                     if q.evidence is None:
                         best_neg.append(max(scores))
@@ -77,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--weights", type=Path, default=WORK / "run" / "final.pt")
     p.add_argument("--untrained", action="store_true", help="the base model, for comparison")
+    p.add_argument("--sources", nargs="*", help="only these sources' held articles")
     args = p.parse_args(argv)
     recipe = parse_args([])
     _, held = articles(recipe.seed, Counter())
+    held = [a for a in held if not args.sources or a.origin in args.sources]
     score = scorer(None if args.untrained else args.weights, recipe.layers)
     results = held_apart(score, held)
     print(json.dumps(results, indent=1))
