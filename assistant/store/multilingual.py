@@ -22,6 +22,7 @@ import numpy as np
 from assistant.errors import SettingsError
 from assistant.ingest.chunking import Chunk
 from assistant.language.text import LETTERS
+from assistant.store.embeddings import unit_vector
 
 OFF = "none"
 # e5-small: multilingual-e5-small in ONNX Runtime, int8 (store/e5_onnx.py); e5-small-fp32: the
@@ -119,7 +120,7 @@ def embed_chunks(model: MultilingualEmbedder, chunks: Sequence[Chunk]) -> list[M
         mine = vectors[[row[s] for s in texts]].reshape(-1, model.dimension)
         passage = np.asarray([len(s) for s in texts], dtype=np.float32) @ mine
         sentences = mine if chunk.sentences else mine[:0]
-        out.append(MultilingualVectors(passage / (np.linalg.norm(passage) or 1.0), sentences))
+        out.append(MultilingualVectors(unit_vector(passage), sentences))
     return out
 
 

