@@ -132,15 +132,12 @@ def seed_sets_page() -> list[str]:
     for name in SEED_SETS:
         gold = f"evals/{name}.jsonl"
         lines += [f"## `{gold}`", ""]
-        found = _latest_eval(EVAL_REPORTS.glob("*/results.json"), gold)
-        if found is None:
-            lines += _missing(
-                f"assistant eval --gold {gold}",
-                "figures recorded by hand on 2026-11-23 are on the "
-                "[Evaluation](../evaluation.md#seed-question-sets) page",
-            )
-            continue
-        lines += _eval_section(found)
+        lines += _eval_or_missing(
+            _latest_eval(EVAL_REPORTS.glob("*/results.json"), gold),
+            f"assistant eval --gold {gold}",
+            "figures recorded by hand on 2026-11-23 are on the "
+            "[Evaluation](../evaluation.md#seed-question-sets) page",
+        )
     return lines
 
 
@@ -157,15 +154,12 @@ def external_benchmarks_page() -> list[str]:
     ]
     for name in BENCHMARKS:
         lines += [f"## {name}", ""]
-        found = _latest_eval((EVAL_REPORTS / "benchmarks" / name).glob("*/results.json"))
-        if found is None:
-            lines += _missing(
-                f"make eval-{name}",
-                "the runs of 3 December 2026 are on the "
-                "[Evaluation](../evaluation.md#external-benchmarks) page",
-            )
-            continue
-        lines += _eval_section(found)
+        lines += _eval_or_missing(
+            _latest_eval((EVAL_REPORTS / "benchmarks" / name).glob("*/results.json")),
+            f"make eval-{name}",
+            "the runs of 3 December 2026 are on the "
+            "[Evaluation](../evaluation.md#external-benchmarks) page",
+        )
     return lines
 
 
@@ -854,6 +848,13 @@ def _provenance_table(sources: list[Provenance]) -> list[str]:
         ),
         "",
     ]
+
+
+def _eval_or_missing(
+    found: tuple[Path, dict[str, Any]] | None, command: str, instead: str
+) -> list[str]:
+    """The latest eval report's section, or which command writes the missing one."""
+    return _eval_section(found) if found is not None else _missing(command, instead)
 
 
 def _missing(command: str, instead: str = "") -> list[str]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from training.answerability.data import Article, Paragraph, Question, _shingles
-from training.answerability.text import content_words, fold, split_sentences
+from training.answerability.text import content_words, fold, split_sentences, trimmed
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_TRAINING = Path(os.environ.get("ASSISTANT_TRAINING_DATA", REPO.parent / "shared/training"))
@@ -78,14 +78,7 @@ def sentence_spans(text: str, language: str) -> list[tuple[int, int]]:
         start = m.end()
     if text[start:].strip():
         spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        out.append((s, e))
-    return out
+    return trimmed(text, spans)
 
 
 def _words(text: str, language: str) -> frozenset[str]:

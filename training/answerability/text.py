@@ -222,6 +222,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start = end
     if text[start:].strip():
         spans.append((start, len(text)))
+    return trimmed(text, spans)
+
+
+def trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans without their leading and trailing white space; empty ones dropped."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
         while s < e and text[s].isspace():
