@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from assistant.answer.gate import Gate, features
 from assistant.answer.markers import mark, without_references
 from assistant.answer.messages import ENGLISH, messages
 from assistant.answer.types import BULLET, Answer, Answerer, Citation, cite, require_question
@@ -47,7 +48,9 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, settings: AnswerSettings | None = None, passages: int = 5) -> None:
+    def __init__(
+        self, settings: AnswerSettings | None = None, passages: int = 5, gate: Gate | None = None
+    ) -> None:
         # The settings' defaults, so an ExtractiveAnswerer() made in code refuses like the app.
         settings = settings or AnswerSettings()
         self.refusal_threshold = settings.refusal_threshold
@@ -56,6 +59,9 @@ class ExtractiveAnswerer:
         self.max_sentences = settings.max_sentences
         self.answerability_floor = settings.answerability_floor
         self.passages = passages
+        # The fitted gate of the answerability model (assistant/answer/gate.py); without one,
+        # the model's probability scales the evidence below answerability_floor.
+        self.gate = gate
 
     def answer(
         self, question: Question, hits: Sequence[Hit], sources: Mapping[str, Source]
@@ -63,11 +69,11 @@ class ExtractiveAnswerer:
         """Answer from the best sentences of the top passages, or refuse when evidence is weak."""
         q = require_question(question)
         hits = list(hits)
-        confidence = evidence_strength(q, hits[: self.passages], self.answerability_floor)
+        confidence, threshold, absent = self._confidence(q, hits[: self.passages])
         lines = messages(q.language)
         across = any(h.across for h in hits)
-        if not hits or confidence < self.refusal_threshold:
-            absent = confidence < self.no_match_threshold or not hits
+        if not hits or confidence < threshold:
+            absent = absent or not hits
             text = _scoped(lines.refusal if absent else lines.unsure, q, sources)
             text += _never_mentioned(q)
             if q.foreign and not across:
@@ -109,6 +115,19 @@ class ExtractiveAnswerer:
             language_note=lines.quoted_in_english if q.foreign else "",
             language=q.language,
         )
+
+    def _confidence(self, q: Question, hits: list[Hit]) -> tuple[float, float, bool]:
+        """The evidence (0-1), the level below which it refuses, and whether the documents
+        say nothing at all (rather than nothing clear)."""
+        read = [h.answerability for h in hits if h.answerability is not None]
+        if self.gate is None or not read or not self.answerability_floor:
+            confidence = evidence_strength(q, hits, self.answerability_floor)
+            return confidence, self.refusal_threshold, confidence < self.no_match_threshold
+        rule = evidence_strength(q, hits)
+        across = bool(hits) and hits[0].across
+        confidence = self.gate.probability(features(max(read), rule, across))
+        absent = confidence < self.gate.threshold / 2 or rule < self.no_match_threshold
+        return confidence, self.gate.threshold, absent
 
     def _choose(self, q: Question, hits: list[Hit]) -> list[_Candidate]:
         """The best sentence, then others nearly as good from its passage (a list's items),

@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from assistant.errors import SettingsError
 from assistant.language.questions import Question
+from assistant.retrieval.cross_encoder import WEIGHTS, E5CrossAnswerability, read_config
 from assistant.retrieval.hits import Hit
 from assistant.settings import RetrievalSettings
 from assistant.store.onnx_backend import onnx_session
@@ -101,19 +103,35 @@ class CrossEncoderAnswerability:
 
 
 def load_answerability(name: str, threads: int | None = None) -> AnswerabilityModel | None:
-    """The model a setting names: "bundled", "none" (no model), or a folder (an ONNX export
-    with config.json, or a sentence-transformers CrossEncoder)."""
-    if name == OFF:
+    """The model a setting names: "bundled", "none" (no model), or a folder (the e5
+    cross-encoder's weights, an ONNX export with config.json, or a sentence-transformers
+    CrossEncoder). Loaded once per process: every Assistant of a process shares it."""
+    return _loaded(name, threads)
+
+
+# Loading takes a second and holds some 150 MB; the models keep no state between questions.
+@lru_cache(maxsize=4)
+def _loaded(name: str, threads: int | None) -> AnswerabilityModel | None:
+    folder = model_folder(name)
+    if folder is None:
         return None
-    folder = BUNDLED if name == "bundled" else Path(name).expanduser()
     if not folder.is_dir():
         raise SettingsError(
             f"No answerability model at {folder}: set retrieval.answerability_model to a model "
             f"folder, or to '{OFF}' to answer without one"
         )
+    if (folder / WEIGHTS).is_file() and read_config(folder).get("kind") == "e5-cross":
+        return E5CrossAnswerability(folder, threads)
     if (folder / "config.json").is_file() and any(folder.glob("*.onnx")):
         return OnnxAnswerability(folder, threads)
     return CrossEncoderAnswerability(folder)
+
+
+def model_folder(name: str) -> Path | None:
+    """The folder an answerability_model setting names; None for "none"."""
+    if name == OFF:
+        return None
+    return BUNDLED if name == "bundled" else Path(name).expanduser()
 
 
 class AnswerabilityReranker:
@@ -129,8 +147,11 @@ class AnswerabilityReranker:
         s = self.settings
         head, tail = list(hits[: s.rerank_passages]), list(hits[s.rerank_passages :])
         picked = [_best_sentences(hit, s.rerank_sentences) for hit in head]
+        # A model that reads windows judges a sentence with its neighbours: the answer to a
+        # question about a list or two sentences is in more than the one sentence.
+        context = getattr(self.model, "context", 0)
         pairs = [
-            (hit.chunk.title, hit.chunk.sentence_texts()[i])
+            (hit.chunk.title, window(hit.chunk.sentence_texts(), i, context))
             for hit, rows in zip(head, picked, strict=True)
             for i in rows
         ]
@@ -143,6 +164,11 @@ class AnswerabilityReranker:
             scored.append(replace(hit, score=score, answer_scores=answer_scores))
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored + tail
+
+
+def window(sentences: Sequence[str], i: int, context: int) -> str:
+    """Sentence i with up to ``context`` sentences each side."""
+    return " ".join(s.strip() for s in sentences[max(0, i - context) : i + context + 1])
 
 
 def _best_sentences(hit: Hit, n: int) -> list[int]:

@@ -57,8 +57,9 @@ def exported_model(auto_model: Any, model_path: str, quantize: bool, cache_dir: 
     return int8 if quantize else fp32
 
 
-def export_encoder(auto_model: Any, target: Path) -> None:
-    """Write a transformers encoder as an ONNX file: token ids in, last hidden states out."""
+def export_encoder(auto_model: Any, target: Path, output: str = "last_hidden_state") -> None:
+    """Write a transformers encoder as an ONNX file: token ids in, last hidden states out (or,
+    for a model whose forward returns one tensor, that tensor under the name ``output``)."""
     import torch
 
     class _Encoder(torch.nn.Module):
@@ -68,12 +69,15 @@ def export_encoder(auto_model: Any, target: Path) -> None:
             self.model = model
 
         def forward(self, ids: Any, mask: Any, types: Any) -> Any:
-            return self.model(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
+            out = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types)
+            return out if isinstance(out, torch.Tensor) else out[0]
 
     sample = torch.ones((1, 8), dtype=torch.long)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, output)}
+    if output != "last_hidden_state":
+        axes[output] = {0: "batch"}
     try:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")
@@ -83,7 +87,7 @@ def export_encoder(auto_model: Any, target: Path) -> None:
                 str(tmp),
                 dynamo=False,  # the TorchScript exporter needs no onnxscript
                 input_names=list(INPUTS),
-                output_names=["last_hidden_state"],
+                output_names=[output],
                 dynamic_axes=axes,
                 opset_version=OPSET,
             )

