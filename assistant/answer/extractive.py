@@ -119,13 +119,13 @@ class ExtractiveAnswerer:
     def _confidence(self, q: Question, hits: list[Hit]) -> tuple[float, float, bool]:
         """The evidence (0-1), the level below which it refuses, and whether the documents
         say nothing at all (rather than nothing clear)."""
-        read = [h.answerability for h in hits if h.answerability is not None]
+        read = [p for h in hits for _, p in h.answer_scores]
         if self.gate is None or not read or not self.answerability_floor:
             confidence = evidence_strength(q, hits, self.answerability_floor)
             return confidence, self.refusal_threshold, confidence < self.no_match_threshold
         rule = evidence_strength(q, hits)
         across = bool(hits) and hits[0].across
-        confidence = self.gate.probability(features(max(read), rule, across))
+        confidence = self.gate.probability(features(read, rule, across))
         absent = confidence < self.gate.threshold / 2 or rule < self.no_match_threshold
         return confidence, self.gate.threshold, absent
 

@@ -1,11 +1,12 @@
 """The refusal gate: answer, or say the documents don't say.
 
-A small logistic model over what is known when answering: the answerability model's best
-probability among the passages it read, the term-and-similarity evidence of
+A small logistic model over what is known when answering: the answerability model's
+probabilities for the windows it read in the top passages, the term-and-similarity evidence of
 ``extractive.evidence_strength``, and whether the question was matched across languages (the
-two signals mean different things there). It is fitted on articles held apart from the model's
-training, never on a benchmark or a seed set (``python -m training.answerability.gate``), and
-ships in the model's config.json with its one operating point.
+signals mean different things there; see ``features``). It is fitted on articles held apart
+from the model's training, never on a benchmark or a seed set (``python -m
+training.answerability.gate``), and ships in the model's config.json with its one operating
+point.
 """
 
 from __future__ import annotations
@@ -15,19 +16,36 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from assistant.errors import SettingsError
 from assistant.retrieval.answerability import model_folder
 from assistant.retrieval.cross_encoder import read_config
 
-FEATURES = ("model", "evidence", "across", "across_model", "across_evidence")
+FEATURES = ("model", "margin", "evidence", "across", "across_margin")
 _EDGE = 1e-4  # probabilities are clipped so that their log-odds stay finite
 
 
-def features(model: float, evidence: float, across: bool) -> list[float]:
-    """The gate's inputs: the model's log-odds, the evidence, and both again across languages."""
-    p = min(max(model, _EDGE), 1 - _EDGE)
-    x = math.log(p / (1 - p))
+def features(scores: Sequence[float], evidence: float, across: bool) -> list[float]:
+    """The gate's inputs from the model's probabilities for the windows it read, the evidence
+    strength and whether the question was matched across languages.
+
+    Asked in the documents' language: the best window's log-odds, its margin over the median
+    window's, and the evidence. Across languages only the margin counts: the model learned
+    answering from questions and passages in one language (English, Chinese, Arabic), so a
+    Spanish question against English text scores lower throughout, and the multilingual
+    similarities behind the evidence are lower too; how far the best window stands out of the
+    others is what carries over."""
+    logits = sorted(_log_odds(p) for p in scores)
+    best = logits[-1] if logits else 0.0
+    margin = best - float(np.median(logits)) if logits else 0.0
     a = float(across)
-    return [x, evidence, a, a * x, a * evidence]
+    return [(1 - a) * best, (1 - a) * margin, (1 - a) * evidence, a, a * margin]
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, _EDGE), 1 - _EDGE)
+    return math.log(p / (1 - p))
 
 
 @dataclass(frozen=True)
@@ -46,12 +64,18 @@ class Gate:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Gate:
         """The gate stored under a model config's "gate" key."""
-        weights = config["weights"]
-        return cls(
-            tuple(float(weights[name]) for name in FEATURES),
-            float(config["bias"]),
-            float(config["threshold"]),
-        )
+        try:
+            weights = config["weights"]
+            return cls(
+                tuple(float(weights[name]) for name in FEATURES),
+                float(config["bias"]),
+                float(config["threshold"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SettingsError(
+                f"The answerability model's gate does not fit this version ({exc!r} missing or "
+                "wrong): fit it again with python -m training.answerability.gate"
+            ) from None
 
     def to_config(self) -> dict[str, Any]:
         """The gate as plain data for config.json."""

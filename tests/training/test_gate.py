@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 
-from assistant.answer.gate import features
 from training.answerability.gate import Row, figures, fit
 
 
@@ -17,7 +16,7 @@ def _rows(n: int, seed: int) -> list[Row]:
         p = min(max(rng.gauss(0.7 if answerable else 0.35, 0.2), 0.0), 1.0)
         evidence = min(max(rng.gauss(0.6 if answerable else 0.5, 0.15), 0.0), 1.0)
         kind = "answerable" if answerable else "unanswerable"
-        rows.append(Row("squad", kind, tuple(features(p, evidence, i % 3 == 0))))
+        rows.append(Row("squad", kind, (p, 0.1, 0.2), evidence, i % 3 == 0))
     return rows
 
 

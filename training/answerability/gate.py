@@ -46,7 +46,14 @@ class Row:
 
     source: str
     kind: str  # answerable | unanswerable | not-covered
-    values: tuple[float, ...]
+    scores: tuple[float, ...]  # the model's probabilities for the windows it read
+    evidence: float
+    across: bool
+
+    @property
+    def values(self) -> list[float]:
+        """The gate's inputs."""
+        return features(self.scores, self.evidence, self.across)
 
     @property
     def label(self) -> int:
@@ -106,12 +113,11 @@ def observe(assistant: Assistant, drawn: list[tuple[str, str, str]]) -> list[Row
     for n, (source, kind, text) in enumerate(drawn, 1):
         q, hits = assistant.prepare(text)
         top = hits[:5]
-        read = [h.answerability for h in top if h.answerability is not None]
+        read = tuple(p for h in top for _, p in h.answer_scores)
         if not read:
             continue
         across = bool(top) and top[0].across
-        values = tuple(features(max(read), evidence_strength(q, top), across))
-        rows.append(Row(source, kind, values))
+        rows.append(Row(source, kind, read, evidence_strength(q, top), across))
         if n % 200 == 0:
             print(f"{n}/{len(drawn)} questions read", flush=True)
     return rows
@@ -165,23 +171,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=WORK / "gate")
     p.add_argument("--answered", type=float, default=ANSWERED)
     p.add_argument("--per-source", type=int, default=PER_SOURCE, help="questions per kind")
+    p.add_argument("--refit", action="store_true", help="fit again on the questions read last time")
     args = p.parse_args(argv)
     recipe = parse_args([])
     _, held = articles(recipe.seed, Counter())
     corpus = write_corpus(held, args.work / "corpus", recipe.seed)
     cache = args.work / "rows.json"
-    drawn = questions(corpus, recipe.seed, args.per_source)
-    assistant = Assistant.open(
-        index_dir=args.work / "index",
-        corpus_dir=args.work / "corpus",
-        retrieval={"answerability_model": str(args.model)},
-    )
-    rows = observe(assistant, drawn)
-    cache.write_text(json.dumps([r.__dict__ for r in rows]), encoding="utf-8")
-    gate = fit(rows, args.answered)
-    report = figures(gate, rows)
     path = args.model / "config.json"
     config = json.loads(path.read_text(encoding="utf-8"))
+    config.pop("gate", None)  # the questions are read without the gate being fitted
+    path.write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.refit and cache.is_file():
+        rows = [Row(**{**r, "scores": tuple(r["scores"])}) for r in json.loads(cache.read_text())]
+    else:
+        drawn = questions(corpus, recipe.seed, args.per_source)
+        assistant = Assistant.open(
+            index_dir=args.work / "index",
+            corpus_dir=args.work / "corpus",
+            retrieval={"answerability_model": str(args.model)},
+        )
+        rows = observe(assistant, drawn)
+        cache.write_text(json.dumps([r.__dict__ for r in rows]), encoding="utf-8")
+    gate = fit(rows, args.answered)
+    report = figures(gate, rows)
     config["gate"] = gate.to_config() | {
         "fitted_on": (
             "questions on the training sources' held-apart articles (python -m "
