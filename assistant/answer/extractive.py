@@ -69,11 +69,11 @@ class ExtractiveAnswerer:
         """Answer from the best sentences of the top passages, or refuse when evidence is weak."""
         q = require_question(question)
         hits = list(hits)
-        confidence, threshold, absent = self._confidence(q, hits[: self.passages])
+        confidence = self._confidence(q, hits[: self.passages])
         lines = messages(q.language)
         across = any(h.across for h in hits)
-        if not hits or confidence < threshold:
-            absent = absent or not hits
+        if not hits or confidence < self.refusal_threshold:
+            absent = confidence < self.no_match_threshold or not hits
             text = _scoped(lines.refusal if absent else lines.unsure, q, sources)
             text += _never_mentioned(q)
             if q.foreign and not across:
@@ -116,18 +116,17 @@ class ExtractiveAnswerer:
             language=q.language,
         )
 
-    def _confidence(self, q: Question, hits: list[Hit]) -> tuple[float, float, bool]:
-        """The evidence (0-1), the level below which it refuses, and whether the documents
-        say nothing at all (rather than nothing clear)."""
+    def _confidence(self, q: Question, hits: list[Hit]) -> float:
+        """The evidence (0-1) that the passages answer; below refusal_threshold it refuses, and
+        below no_match_threshold it says the documents don't say."""
         read = [p for h in hits for _, p in h.answer_scores]
         if self.gate is None or not read or not self.answerability_floor:
-            confidence = evidence_strength(q, hits, self.answerability_floor)
-            return confidence, self.refusal_threshold, confidence < self.no_match_threshold
-        rule = evidence_strength(q, hits)
+            return evidence_strength(q, hits, self.answerability_floor)
         across = bool(hits) and hits[0].across
-        confidence = self.gate.probability(features(read, rule, across))
-        absent = confidence < self.gate.threshold / 2 or rule < self.no_match_threshold
-        return confidence, self.gate.threshold, absent
+        said = self.gate.probability(features(read, evidence_strength(q, hits), across))
+        # The gate's operating point is put at refusal_threshold, so that the thresholds keep
+        # their meaning (and a stricter or looser threshold moves the gate with it).
+        return on_scale(said, self.gate.threshold, self.refusal_threshold)
 
     def _choose(self, q: Question, hits: list[Hit]) -> list[_Candidate]:
         """The best sentence, then others nearly as good from its passage (a list's items),
@@ -195,6 +194,14 @@ def evidence_strength(question: Question, hits: Sequence[Hit], floor: float = 0.
     # what gives it away is the asked-for thing missing from the whole passage.
     best = max((_evidence(question, h) * _judged(h, floor) for h in hits), default=0.0)
     return best * (0.5 if question.unknown_names else 1.0)
+
+
+def on_scale(p: float, point: float, threshold: float) -> float:
+    """A probability p mapped onto 0-1 so that ``point`` lands on ``threshold`` (piecewise
+    linear, so the order is kept)."""
+    if p < point:
+        return p / point * threshold if point > 0 else threshold
+    return threshold + (p - point) / (1 - point) * (1 - threshold) if point < 1 else 1.0
 
 
 def _judged(hit: Hit, floor: float) -> float:
