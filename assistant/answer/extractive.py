@@ -33,6 +33,7 @@ PASSAGE_SHARE = 0.3
 TYPE_MISS = 0.8  # evidence kept when the best sentence lacks the kind of answer asked for
 # Share of a sentence's score that is the answerability model's, in passages the model read.
 MODEL_SHARE = 0.5
+PASSAGES = 5  # the top passages an answer is drawn from (and the gate reads)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,10 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(
-        self, settings: AnswerSettings | None = None, passages: int = 5, gate: Gate | None = None
+        self,
+        settings: AnswerSettings | None = None,
+        passages: int = PASSAGES,
+        gate: Gate | None = None,
     ) -> None:
         # The settings' defaults, so an ExtractiveAnswerer() made in code refuses like the app.
         settings = settings or AnswerSettings()
@@ -200,7 +204,7 @@ def on_scale(p: float, point: float, threshold: float) -> float:
     """A probability p mapped onto 0-1 so that ``point`` lands on ``threshold`` (piecewise
     linear, so the order is kept)."""
     if p < point:
-        return p / point * threshold if point > 0 else threshold
+        return p / point * threshold
     return threshold + (p - point) / (1 - point) * (1 - threshold) if point < 1 else 1.0
 
 

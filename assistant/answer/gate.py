@@ -66,11 +66,14 @@ class Gate:
         """The gate stored under a model config's "gate" key."""
         try:
             weights = config["weights"]
-            return cls(
+            gate = cls(
                 tuple(float(weights[name]) for name in FEATURES),
                 float(config["bias"]),
                 float(config["threshold"]),
             )
+            if not 0.0 < gate.threshold < 1.0:
+                raise ValueError("threshold")
+            return gate
         except (KeyError, TypeError, ValueError) as exc:
             raise SettingsError(
                 f"The answerability model's gate does not fit this version ({exc!r} missing or "

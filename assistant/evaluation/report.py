@@ -29,6 +29,7 @@ HEADLINE = {
     "hit@5": "hit@5",
     "answer_holds_gold": "answer holds a gold answer",
     "answerable_answered": "answerable answered",
+    "answered_citing_evidence": "answered citing the evidence",
     "refusal_accuracy": "unanswerable refused",
     "answer_words_median": "median answer words",
     "latency_median_ms": "median ms",

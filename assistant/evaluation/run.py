@@ -46,6 +46,7 @@ METRICS: dict[str, bool] = {
     "refusal_accuracy": True,
     "false_refusal_rate": False,
     "answerable_answered": True,
+    "answered_citing_evidence": True,
     # Shorter reads faster; it is "better" only with answer_holds_gold kept.
     "answer_words_median": False,
     "latency_median_ms": False,
@@ -254,6 +255,10 @@ def summarise(records: Sequence[QuestionRecord]) -> dict[str, Any]:
         "refusal_accuracy": share([r.refused for r in unanswerable]),
         "false_refusal_rate": refusals,
         "answerable_answered": None if refusals is None else 1 - refusals,
+        # Answered, and a cited passage holds the evidence: an answer a reader can check.
+        "answered_citing_evidence": share(
+            [not r.refused and bool(r.citation_recall) for r in answerable]
+        ),
         "answer_words_median": statistics.median(lengths) if lengths else None,
         "latency_median_ms": percentile(latencies, 50) if latencies else None,
         "latency_p95_ms": percentile(latencies, 95) if latencies else None,

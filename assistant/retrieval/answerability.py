@@ -1,11 +1,12 @@
-"""Does this sentence answer the question? A cross-encoder reads both together.
+"""Does this passage answer the question? A cross-encoder reads both together.
 
 Term coverage and embedding similarity tell a passage on the topic from one off it; they cannot
 tell "leaf-shaped" from "flower-shaped", or a budget that is named from one that is not. The
-bundled model (``models/answerability/``, trained from all-MiniLM-L6-v2: see its model card) reads
-the question and one sentence (with its document's title) together and gives the probability
-that the sentence answers. It reranks the fused candidates and is the main signal of the
-refusal gate and of how many sentences an answer quotes.
+bundled model (``models/answerability/``, multilingual-e5-small's first layers: see its model
+card and retrieval/cross_encoder.py) reads the question, in any language, with a window of a
+passage (a candidate sentence and its neighbours, after the document's title) and gives the
+probability that it answers. It reranks the fused candidates and feeds the refusal gate
+(answer/gate.py) and the choice of the sentences an answer quotes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from threading import Lock
 from typing import Any, Protocol
 
 import numpy as np
@@ -106,10 +108,15 @@ def load_answerability(name: str, threads: int | None = None) -> AnswerabilityMo
     """The model a setting names: "bundled", "none" (no model), or a folder (the e5
     cross-encoder's weights, an ONNX export with config.json, or a sentence-transformers
     CrossEncoder). Loaded once per process: every Assistant of a process shares it."""
-    return _loaded(name, threads)
+    with _LOADING:
+        return _loaded(name, threads)
 
 
 # Loading takes a second and holds some 150 MB; the models keep no state between questions.
+# The lock keeps two threads from converting the same model at once.
+_LOADING = Lock()
+
+
 @lru_cache(maxsize=4)
 def _loaded(name: str, threads: int | None) -> AnswerabilityModel | None:
     folder = model_folder(name)

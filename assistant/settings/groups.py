@@ -132,11 +132,13 @@ class RetrievalSettings(_Group):
         description="Word-set overlap (Jaccard) above which a passage is a near-duplicate.",
     )
     answerability_model: str = Field(
-        default="none",
+        default="bundled",
         description=(
-            "The model that judges whether a sentence answers the question (reranking, refusal, "
-            "answer length): 'bundled' (models/answerability, see its model card), 'none', or a "
-            "folder (an ONNX export with config.json, or a sentence-transformers CrossEncoder)."
+            "The model that judges whether a passage answers the question, in any language "
+            "(reranking, the refusal gate, answer length): 'bundled' (models/answerability, a "
+            "multilingual-e5-small cross-encoder; see its model card), 'none' (the answers "
+            "without it), or a folder (such weights, an ONNX export with config.json, or a "
+            "sentence-transformers CrossEncoder)."
         ),
     )
     rerank_passages: int = Field(
@@ -235,9 +237,11 @@ class AnswerSettings(_Group):
         ge=0,
         le=1,
         description=(
-            "Evidence strength (0-1) below which the assistant refuses; one of the thresholds "
-            "with the best mean of answered and refused rates on evals/gold.jsonl and "
-            "evals/heldout.jsonl together (python -m bench.calibrate_refusal)."
+            "Evidence strength (0-1) below which the assistant refuses. With the answerability "
+            "model's fitted gate, the gate's operating point is put here (lower: answers more, "
+            "higher: refuses more); without a model, it was one of the thresholds with the best "
+            "mean of answered and refused rates on evals/gold.jsonl and evals/heldout.jsonl "
+            "(python -m bench.calibrate_refusal)."
         ),
     )
     no_match_threshold: float = Field(
@@ -256,9 +260,9 @@ class AnswerSettings(_Group):
         le=1,
         description=(
             "When retrieval.answerability_model reads the passages: the model's probability "
-            "below which a passage is judged not to answer. Its evidence shrinks in proportion "
-            "(the refusal gate), and a further sentence is quoted only at or above it. 0: the "
-            "model does not take part in answering."
+            "below which a further sentence is not quoted. A model with a fitted gate (the "
+            "bundled one) decides refusals with it; one without has a passage's evidence shrink "
+            "in proportion below this floor. 0: the model does not take part in answering."
         ),
     )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from training.answerability.gate import Row, figures, fit
 
 
@@ -27,3 +29,14 @@ def test_the_operating_point_keeps_the_asked_share_answered():
     assert abs(said["answerable answered"] - 0.8) < 0.01
     assert said["unanswerable refused"] > 0.5 and said["auc"] > 0.7
     assert gate.weights[0] > 0  # a surer model means more likely answerable
+
+
+def test_a_gate_cannot_be_fitted_on_one_kind_of_question_alone():
+    rows = [r for r in _rows(200, 2) if r.label]
+    with pytest.raises(ValueError, match="answerable and unanswerable"):
+        fit(rows)
+    with pytest.raises(ValueError, match="answered"):
+        fit(_rows(200, 2), answered=0.0)
+    assert fit(_rows(200, 2), answered=1.0).threshold <= min(
+        fit(_rows(200, 2), answered=1.0).probability(r.values) for r in _rows(200, 2) if r.label
+    )

