@@ -88,7 +88,8 @@ def test_the_lexical_part_is_in_the_build_and_its_manifest(assistant):
 def test_opening_an_index_writes_nothing(assistant, index_dir, embedder):
     before = _snapshot(index_dir)
     index = read_index(index_dir)
-    retriever = Retriever(index, embedder, assistant.settings.retrieval)
+    reranker = assistant.retriever.reranker
+    retriever = Retriever(index, embedder, assistant.settings.retrieval, reranker=reranker)
     hits = retriever.search(QUESTION, k=5)
     assert [h.chunk.chunk_id for h in hits] == _ids(assistant)
     assert _snapshot(index_dir) == before
@@ -99,7 +100,12 @@ def test_opening_an_index_writes_nothing(assistant, index_dir, embedder):
 
 
 def test_retrievers_on_one_index_share_its_lexical_part(assistant):
-    retriever = Retriever(assistant.index, assistant.embedder, assistant.retriever.settings)
+    retriever = Retriever(
+        assistant.index,
+        assistant.embedder,
+        assistant.retriever.settings,
+        reranker=assistant.retriever.reranker,
+    )
     assert retriever.lexical is assistant.retriever.lexical is assistant.index.lexical
     assert [h.chunk.chunk_id for h in retriever.search(QUESTION, k=3)] == _ids(assistant)[:3]
 

@@ -139,7 +139,10 @@ def train(args: argparse.Namespace) -> Path:
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
     started, losses = time.time(), []
-    while step < total:
+    # --stop-after ends a run early on the same schedule: the steps it takes are the full
+    # recipe's first ones, so the result is reproducible from the same command.
+    end = min(total, args.stop_after or total)
+    while step < end:
         batch = batches[step % len(batches)]
         ids, mask = batch_tensors([rows[i] for i in batch])
         target = torch.tensor([labels[i] for i in batch])
@@ -150,7 +153,7 @@ def train(args: argparse.Namespace) -> Path:
             pace = args.report * args.batch / (time.time() - started)
             print(f"step {step}/{total} loss {sum(losses) / len(losses):.4f} {pace:.1f} pairs/s")
             started, losses = time.time(), []
-        if step % args.checkpoint == 0 or step == total:
+        if step % args.checkpoint == 0 or step == end:
             _save(checkpoint, model, optimiser, schedule, step)
     torch.save(trained_state(model), final)
     return out
@@ -191,6 +194,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--report", type=int, default=50, help="steps between progress lines")
     p.add_argument("--checkpoint", type=int, default=200, help="steps between checkpoints")
     p.add_argument("--out", default=str(WORK / "run"))
+    p.add_argument(
+        "--stop-after", type=int, default=0, help="end at this step of the schedule (0: all)"
+    )
     return p.parse_args(argv)
 
 
