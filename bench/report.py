@@ -112,23 +112,23 @@ def targets(report: dict[str, Any]) -> list[list[Any]]:
     if lat and "langchain_similarity_search_k4" in lat:
         ours_ms = lat["ask_new_question"]["median_ms"]
         theirs = lat["langchain_similarity_search_k4"]["median_ms"]
+        # The default reads the top passages with the answerability model: an answer, judged,
+        # against LangChain's retrieval alone; the target is an absolute one.
         rows.append(
             [
-                f"ask median (ms) vs LangChain similarity_search median ({theirs:.1f} ms)",
+                f"ask median (ms), default; LangChain similarity_search {theirs:.1f} ms "
+                f"(× {ours_ms / theirs:.1f})"
+                if theirs
+                else "ask median (ms), default",
                 ours_ms,
-                f"≤ {theirs:.1f}",
-                _met(ours_ms, theirs, below=True),
+                "≤ 120",
+                _met(ours_ms, 120, below=True),
             ]
         )
-        judged = lat.get("ask_with_answerability_model")
-        if judged:
+        plain = lat.get("ask_without_answerability_model")
+        if plain:
             rows.append(
-                [
-                    "ask median (ms) with the answerability model",
-                    judged["median_ms"],
-                    "≤ 120",
-                    _met(judged["median_ms"], 120, below=True),
-                ]
+                ["ask median (ms) without the answerability model", plain["median_ms"], "-", "-"]
             )
     sizes = sorted(
         int(n.rsplit("_", 1)[1]) for n in report["steps"] if n.startswith("scale_vectors_")

@@ -193,6 +193,7 @@ def languages_page() -> list[str]:
             "ours: evidence first",
             "ours: top 5",
             "ours: answered",
+            "ours: answered citing the evidence",
             "ours: answer holds gold",
             "stock + MiniLM: first / top 5 / holds gold",
             "stock + e5-small: first / top 5 / holds gold",
@@ -207,12 +208,13 @@ def languages_page() -> list[str]:
                     _num(m.get("hit@1")),
                     _num(m.get("hit@5")),
                     _num(m.get("answerable_answered")),
+                    _num(m.get("answered_citing_evidence")),
                     _num(m.get("answer_holds_gold")),
                     _stock(stock, "MiniLM", code),
                     _stock(stock, "e5-small", code),
                 ]
             )
-        lines += _table(head, rows, align="l" + "r" * 4 + "ll")
+        lines += _table(head, rows, align="l" + "r" * 5 + "ll")
         sources = [_eval_provenance(path, data) for path, data in filter(None, ours.values())]
         if stock is not None:
             sources.append(

@@ -142,8 +142,9 @@ def model_folder(name: str) -> Path | None:
 
 
 class AnswerabilityReranker:
-    """Scores the best sentences of the top fused passages with the model and reorders those
-    passages by their fused score plus the model's vote."""
+    """Scores the best sentences (in windows) of the top fused passages with the model and
+    reorders those passages by their fused score plus the model's vote; only for the questions
+    retrieval.answerability_scope names."""
 
     def __init__(self, model: AnswerabilityModel, settings: RetrievalSettings) -> None:
         self.model = model
@@ -152,6 +153,8 @@ class AnswerabilityReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> list[Hit]:
         """The hits, the top ones scored by the model and reordered; the rest as they were."""
         s = self.settings
+        if s.answerability_scope == "other-languages" and not question.foreign:
+            return list(hits)
         head, tail = list(hits[: s.rerank_passages]), list(hits[s.rerank_passages :])
         picked = [_best_sentences(hit, s.rerank_sentences) for hit in head]
         # A model that reads windows judges a sentence with its neighbours: the answer to a

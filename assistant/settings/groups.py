@@ -141,6 +141,15 @@ class RetrievalSettings(_Group):
             "sentence-transformers CrossEncoder)."
         ),
     )
+    answerability_scope: Literal["other-languages", "all"] = Field(
+        default="other-languages",
+        description=(
+            "Which questions the answerability model reads: 'other-languages' (questions "
+            "matched across languages, where the term rules cannot judge; in the documents' own "
+            "language the rules answer and refuse better on the seed documents, see "
+            "docs/answerability.md) or 'all'."
+        ),
+    )
     rerank_passages: int = Field(
         default=6, ge=1, description="Top fused passages the answerability model reads."
     )

@@ -1,6 +1,7 @@
-"""The answerability model in answering: it takes part in the refusal gate and in how many
-sentences an answer quotes, and the setting that switches it off restores the answers without
-it."""
+"""The answerability model in answering: by default it judges the questions asked in another
+language than the documents' (its fitted gate refuses what the passages do not answer), on
+request every question, it decides how many sentences an answer quotes, and the setting that
+switches it off restores the answers without it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.extractive import ExtractiveAnswerer, evidence_strength
+from assistant.answer.extractive import ExtractiveAnswerer, on_scale
+from assistant.answer.gate import FEATURES, Gate, features, load_gate
 from assistant.api import Assistant
 from assistant.settings import AnswerSettings, settings_with
 
@@ -20,42 +22,91 @@ NEAR_MISS = (
     "How many COVID-19 vaccine doses a year is Korea expected to produce as a global vaccine hub?"
 )
 LEADS = "Who leads Korea's vaccine hub task force?"
+# Its Spanish translation (evals/languages/es.jsonl), and translated answerable questions.
+NEAR_MISS_ES = (
+    "¿Cuántas dosis anuales de vacuna contra la COVID-19 se prevé que produzca Corea como centro "
+    "mundial de vacunas?"
+)
+TRANSLATED = [
+    NEAR_MISS_ES,
+    "¿Cuáles son los objetivos de la Alianza Mundial de Vacunas KORUS?",
+    "¿Cuántos expertos designarán Corea y EE. UU. cada uno por categoría?",
+]
 
 
 @pytest.fixture(scope="module")
-def with_model(assistant: Assistant) -> Assistant:
-    settings = settings_with(assistant.settings, retrieval={"answerability_model": "bundled"})
+def without_model(assistant: Assistant) -> Assistant:
+    settings = settings_with(assistant.settings, retrieval={"answerability_model": "none"})
     return Assistant(assistant.index, assistant.embedder, settings)
 
 
 def _gold_questions(n: int) -> list[str]:
     rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
-    return [r["question"] for r in rows[:n]]
+    return [r["question"] for r in rows[:n] if r["answerable"]]
 
 
-def test_the_refusal_gate_uses_the_model(assistant, with_model):
-    without = assistant.ask(NEAR_MISS)
-    judged = with_model.ask(NEAR_MISS)
-    assert not without.refused  # term coverage alone finds the hub's sentences convincing
-    assert judged.refused and judged.confidence < without.confidence
-    # The drop is the model's doing: the same hits, their model scores removed, are answered.
-    q, hits = with_model.prepare(NEAR_MISS)
-    floor = with_model.settings.answer.answerability_floor
-    assert max(h.answerability or 0.0 for h in hits[:5]) < floor
+def test_the_gate_is_fitted_and_on_by_default(assistant):
+    assert assistant.settings.retrieval.answerability_model == "bundled"
+    gate = load_gate("bundled")
+    assert gate is not None and 0.0 < gate.threshold < 1.0
+    assert load_gate("none") is None
+    assert Gate.from_config(gate.to_config()) == gate
+
+
+def test_the_gate_s_operating_point_lands_on_the_refusal_threshold():
+    for point in (0.2, 0.5, 0.8):
+        mapped = [on_scale(p, point, 0.45) for p in (0.0, point / 2, point, (1 + point) / 2, 1.0)]
+        assert mapped[0] == 0.0 and mapped[2] == pytest.approx(0.45) and mapped[-1] == 1.0
+        assert mapped == sorted(mapped)
+
+
+def test_the_gate_trusts_the_model_more_the_surer_it_is():
+    gate = load_gate("bundled")
+    assert gate is not None
+    for across in (False, True):
+        said = [gate.probability(features([p, 0.1, 0.1], 0.5, across)) for p in (0.2, 0.5, 0.95)]
+        assert said == sorted(said) and said[0] < said[-1]
+    assert len(features([0.5], 0.5, False)) == len(FEATURES)
+
+
+def test_a_near_miss_in_another_language_is_refused_by_default(assistant, without_model):
+    judged = assistant.ask(NEAR_MISS_ES)
+    unjudged = without_model.ask(NEAR_MISS_ES)
+    assert not unjudged.refused  # the multilingual similarities alone find the hub convincing
+    assert judged.refused and judged.confidence < assistant.settings.answer.refusal_threshold
+    # The refusal is the gate's doing: the same hits with the model's scores removed pass.
+    q, hits = assistant.prepare(NEAR_MISS_ES)
+    assert all(h.answer_scores for h in hits[:5])
     unread = [replace(h, answer_scores=()) for h in hits]
-    assert evidence_strength(q, unread[:5], floor) > evidence_strength(q, hits[:5], floor)
+    plain = ExtractiveAnswerer(assistant.settings.answer, gate=load_gate("bundled"))
+    assert not plain.answer(q, unread, assistant.sources).refused
 
 
-def test_a_further_sentence_is_quoted_only_when_the_model_judges_it_answers(with_model):
-    q, hits = with_model.prepare(LEADS)
+def test_questions_in_the_documents_language_are_left_to_the_rules_by_default(assistant):
+    assert assistant.settings.retrieval.answerability_scope == "other-languages"
+    q, hits = assistant.prepare(NEAR_MISS)
+    assert not q.foreign and all(h.answer_scores == () for h in hits)
+    everyone = Assistant(
+        assistant.index,
+        assistant.embedder,
+        settings_with(assistant.settings, retrieval={"answerability_scope": "all"}),
+    )
+    q, hits = everyone.prepare(LEADS)
+    assert all(h.answer_scores for h in hits[:5])
+
+
+def test_a_further_sentence_is_quoted_only_when_the_model_judges_it_answers(assistant):
+    everyone = Assistant(
+        assistant.index,
+        assistant.embedder,
+        settings_with(assistant.settings, retrieval={"answerability_scope": "all"}),
+    )
+    q, hits = everyone.prepare(LEADS)
     settings = AnswerSettings()
-    answerer = ExtractiveAnswerer(settings)
-    judged = answerer.answer(q, hits, with_model.sources)
-    unjudged = answerer.answer(q, [replace(h, answer_scores=()) for h in hits], with_model.sources)
-    assert not judged.refused and not unjudged.refused
-    assert "Kwon Deok-cheol" in judged.text
-    quoted = [span for c in judged.citations for span in c.spans]
-    assert len(quoted) < len([s for c in unjudged.citations for s in c.spans])
+    judged = ExtractiveAnswerer(settings, gate=load_gate("bundled")).answer(
+        q, hits, assistant.sources
+    )
+    assert not judged.refused and "led by" in judged.text
     read = {(h.chunk.chunk_id, h.chunk.sentences[i]): p for h in hits for i, p in h.answer_scores}
     # Beside the best sentence, every sentence quoted is one the model read and judged answering.
     doubted = [
@@ -67,24 +118,25 @@ def test_a_further_sentence_is_quoted_only_when_the_model_judges_it_answers(with
     assert len(doubted) <= 1
 
 
-def test_switching_the_model_off_restores_the_answers_without_it(assistant, with_model):
-    assert assistant.settings.retrieval.answerability_model == "none"  # the default
+def test_switching_the_model_off_restores_the_answers_without_it(assistant, without_model):
+    assert without_model.retriever.reranker is None
+    questions = [*_gold_questions(6), NEAR_MISS, LEADS, *TRANSLATED]
+    off = [without_model.ask(q) for q in questions]
+    assert all(h.answer_scores == () for a in off for h in a.hits)
+    # A model that reads but has no say (no reranking weight, floor 0) answers the same.
     silent = Assistant(
         assistant.index,
         assistant.embedder,
         settings_with(
-            with_model.settings,
+            assistant.settings,
             retrieval={"rerank_weight": 0.0},
             answer={"answerability_floor": 0.0},
         ),
     )
-    questions = [*_gold_questions(12), NEAR_MISS, LEADS]
-    off = [assistant.ask(q) for q in questions]
-    # The model read the passages but has no say: every answer is the one without a model.
     assert [(a.text, a.refused) for a in off] == [
         (a.text, a.refused) for a in map(silent.ask, questions)
     ]
-    # With its say, it changes some: the comparison above is not between equal settings.
+    # With its say it changes some: the comparison above is not between equal settings.
     assert [(a.text, a.refused) for a in off] != [
-        (a.text, a.refused) for a in map(with_model.ask, questions)
+        (a.text, a.refused) for a in map(assistant.ask, questions)
     ]

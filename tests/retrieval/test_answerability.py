@@ -1,58 +1,95 @@
-"""The bundled answerability model: loads offline, reads question and sentence together, and
-reranks through the retriever's reranking step only when the setting asks for it."""
+"""The bundled answerability model: only its trained weights ship, it loads offline, reads a
+question in any language with an English window, and reranks questions in other languages by
+default."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-from assistant.api import Assistant
 from assistant.errors import SettingsError
-from assistant.retrieval.answerability import BUNDLED, AnswerabilityReranker, load_answerability
-from assistant.settings import settings_with
+from assistant.retrieval.answerability import (
+    BUNDLED,
+    AnswerabilityReranker,
+    load_answerability,
+    window,
+)
+from assistant.retrieval.cross_encoder import (
+    MAX_TOKENS,
+    QUESTION_TOKENS,
+    WEIGHTS,
+    E5CrossAnswerability,
+    encode_pairs,
+)
 
-QUESTION = "What complex features flower-shaped buildings?"
-ANSWERS = "The complex features flower-shaped buildings designed by the architect."
-NEAR_MISS = "The complex features leaf-shaped buildings designed by the architect."
-OFF_TOPIC = "The city is the capital of the country."
+TITLE = "Institut Pasteur de Dakar"
+QUESTION = "When was the Institut Pasteur de Dakar founded?"
+QUESTION_ES = "¿Cuándo se fundó el Instituto Pasteur de Dakar?"
+ANSWERS = "The Institut Pasteur de Dakar was founded in 1896. It makes yellow fever vaccine."
+NEAR_MISS = "The Institut Pasteur de Dakar makes yellow fever vaccine. It has 300 staff."
+OFF_TOPIC = "Senegal plans a new vaccine plant in Diamniadio."
 
 
 @pytest.fixture(scope="module")
-def model():
+def model() -> E5CrossAnswerability:
     loaded = load_answerability("bundled")
-    assert loaded is not None
+    assert isinstance(loaded, E5CrossAnswerability)
     return loaded
 
 
-def test_the_bundled_model_is_in_the_repository_and_small():
-    assert (BUNDLED / "model.onnx").stat().st_size < 30 * 1024 * 1024
+def test_only_the_trained_weights_ship_with_a_card_and_a_gate():
+    assert (BUNDLED / WEIGHTS).stat().st_size < 30 * 1024 * 1024
     assert (BUNDLED / "MODEL_CARD.md").is_file()
+    config = json.loads((BUNDLED / "config.json").read_text(encoding="utf-8"))
+    assert config["kind"] == "e5-cross" and config["gate"]["threshold"] > 0
 
 
-def test_it_loads_offline_without_torch():
-    # A fresh interpreter: loading and scoring must not import torch or reach a hub.
+def test_once_converted_it_loads_offline_without_torch(model):
+    # A fresh interpreter with no network settings at all: the converted model is in the cache
+    # the fixture filled; loading and scoring must not import torch or reach a hub.
     code = (
         "import sys; from assistant.retrieval.answerability import load_answerability; "
         "m = load_answerability('bundled'); m.score('q?', [('', 'a sentence.')]); "
         "print('torch' in sys.modules)"
     )
+    keep = ("HOME", "XDG_CACHE_HOME", "ASSISTANT_ONNX_CACHE")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": ""},
+        env={**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": ""},
         check=True,
     )
     assert done.stdout.strip() == "False"
 
 
-def test_it_scores_the_answering_sentence_above_a_near_miss(model):
+@pytest.mark.parametrize("question", [QUESTION, QUESTION_ES])
+def test_it_scores_the_answering_window_above_a_near_miss(model, question):
     answers, near, off = model.score(
-        QUESTION, [("Architecture", ANSWERS), ("Architecture", NEAR_MISS), ("", OFF_TOPIC)]
+        question, [(TITLE, ANSWERS), (TITLE, NEAR_MISS), ("", OFF_TOPIC)]
     )
     assert 0.0 <= off < near < answers <= 1.0
+
+
+def test_a_pair_fits_the_model_whatever_the_lengths(model):
+    long_question = " ".join(["vaccine"] * 200) + "?"
+    rows = encode_pairs(model.tokenizer, model.special, [long_question, "q?"], [ANSWERS * 40, ""])
+    bos, eos = model.special
+    for row in rows:
+        assert len(row) <= MAX_TOKENS and row[0] == bos and row[-1] == eos
+    assert rows[0].index(eos) - 1 == QUESTION_TOKENS  # the question is cut, the passage kept
+
+
+def test_a_window_is_the_sentence_and_its_neighbours():
+    sentences = ["One.", "Two.", "Three.", "Four."]
+    assert window(sentences, 0, 1) == "One. Two."
+    assert window(sentences, 2, 1) == "Two. Three. Four."
+    assert window(sentences, 2, 0) == "Three."
 
 
 def test_a_missing_model_folder_is_one_clear_error(tmp_path):
@@ -61,18 +98,11 @@ def test_a_missing_model_folder_is_one_clear_error(tmp_path):
     assert load_answerability("none") is None
 
 
-def test_the_reranker_runs_only_when_the_setting_asks(assistant):
-    asked = "Who leads Korea's Global Vaccine Production Hub Task Force?"
-    assert assistant.retriever.reranker is None  # the default: no model
-    plain = assistant.search(asked, 5)
-    assert all(h.answer_scores == () for h in plain)
-    settings = settings_with(assistant.settings, retrieval={"answerability_model": "bundled"})
-    reranked_bot = Assistant(assistant.index, assistant.embedder, settings)
-    assert isinstance(reranked_bot.retriever.reranker, AnswerabilityReranker)
-    reranked = reranked_bot.search(asked, 5)
-    read = [h for h in reranked if h.answer_scores]
+def test_the_reranker_reads_questions_in_other_languages_by_default(assistant):
+    assert isinstance(assistant.retriever.reranker, AnswerabilityReranker)  # the default
+    english = assistant.search("Who leads Korea's Global Vaccine Production Hub Task Force?", 5)
+    assert all(h.answer_scores == () for h in english)
+    spanish = assistant.search("¿Quién dirige el grupo de trabajo del centro de vacunas?", 5)
+    read = [h for h in spanish if h.answer_scores]
     assert read and all(0.0 <= (h.answerability or 0.0) <= 1.0 for h in read)
-    # The same passages are candidates; only their order and scores may change.
-    assert {h.chunk.chunk_id for h in reranked} <= {
-        h.chunk.chunk_id for h in assistant.search(asked, 50)
-    }
+    assert all(len(h.answer_scores) <= assistant.settings.retrieval.rerank_sentences for h in read)
