@@ -89,6 +89,13 @@ def gold_questions() -> list[str]:
     return [g.question for g in load_gold(GOLD)]
 
 
+def translated_questions(language: str = "es") -> list[str]:
+    """The gold and held-out questions translated into a language (evals/languages/)."""
+    from assistant.evaluation.evaluate import load_gold
+
+    return [g.question for g in load_gold(GOLD.parent / "languages" / f"{language}.jsonl")]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on right now."""
     with socket.socket() as sock:

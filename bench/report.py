@@ -112,24 +112,32 @@ def targets(report: dict[str, Any]) -> list[list[Any]]:
     if lat and "langchain_similarity_search_k4" in lat:
         ours_ms = lat["ask_new_question"]["median_ms"]
         theirs = lat["langchain_similarity_search_k4"]["median_ms"]
-        # The default reads the top passages with the answerability model: an answer, judged,
-        # against LangChain's retrieval alone; the target is an absolute one.
         rows.append(
             [
-                f"ask median (ms), default; LangChain similarity_search {theirs:.1f} ms "
-                f"(× {ours_ms / theirs:.1f})"
-                if theirs
-                else "ask median (ms), default",
+                f"ask median (ms) vs LangChain similarity_search median ({theirs:.1f} ms)",
                 ours_ms,
-                "≤ 120",
-                _met(ours_ms, 120, below=True),
+                f"≤ {theirs:.1f}",
+                _met(ours_ms, theirs, below=True),
             ]
         )
-        plain = lat.get("ask_without_answerability_model")
-        if plain:
-            rows.append(
-                ["ask median (ms) without the answerability model", plain["median_ms"], "-", "-"]
-            )
+        for key, label in (
+            ("ask_with_answerability_model", "ask median (ms) with the answerability model"),
+            (
+                "ask_other_language_with_answerability_model",
+                "ask median (ms), Spanish questions, with the answerability model",
+            ),
+        ):
+            judged = lat.get(key)
+            if judged:
+                ratio = judged["median_ms"] / theirs if theirs else None
+                rows.append(
+                    [
+                        label + (f" (× {ratio:.1f} LangChain's)" if ratio else ""),
+                        judged["median_ms"],
+                        "≤ 120",
+                        _met(judged["median_ms"], 120, below=True),
+                    ]
+                )
     sizes = sorted(
         int(n.rsplit("_", 1)[1]) for n in report["steps"] if n.startswith("scale_vectors_")
     )

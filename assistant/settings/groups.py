@@ -132,22 +132,21 @@ class RetrievalSettings(_Group):
         description="Word-set overlap (Jaccard) above which a passage is a near-duplicate.",
     )
     answerability_model: str = Field(
-        default="bundled",
+        default="none",
         description=(
             "The model that judges whether a passage answers the question, in any language "
-            "(reranking, the refusal gate, answer length): 'bundled' (models/answerability, a "
-            "multilingual-e5-small cross-encoder; see its model card), 'none' (the answers "
-            "without it), or a folder (such weights, an ONNX export with config.json, or a "
+            "(reranking, the refusal gate, answer length): 'none' (the default: on the seed "
+            "documents the rules answer and refuse better, see docs/answerability.md), "
+            "'bundled' (models/answerability, a multilingual-e5-small cross-encoder; see its "
+            "model card), or a folder (such weights, an ONNX export with config.json, or a "
             "sentence-transformers CrossEncoder)."
         ),
     )
-    answerability_scope: Literal["other-languages", "all"] = Field(
-        default="other-languages",
+    answerability_scope: Literal["all", "other-languages"] = Field(
+        default="all",
         description=(
-            "Which questions the answerability model reads: 'other-languages' (questions "
-            "matched across languages, where the term rules cannot judge; in the documents' own "
-            "language the rules answer and refuse better on the seed documents, see "
-            "docs/answerability.md) or 'all'."
+            "Which questions the answerability model reads: 'all', or 'other-languages' (only "
+            "the questions matched across languages, where the term rules cannot judge)."
         ),
     )
     rerank_passages: int = Field(

@@ -1,7 +1,6 @@
-"""The answerability model in answering: by default it judges the questions asked in another
-language than the documents' (its fitted gate refuses what the passages do not answer), on
-request every question, it decides how many sentences an answer quotes, and the setting that
-switches it off restores the answers without it."""
+"""The answerability model in answering, when a setting turns it on: its fitted gate refuses what
+the passages do not answer, in any language, it decides how many sentences an answer quotes, and
+the default (no model) gives the answers without it."""
 
 from __future__ import annotations
 
@@ -34,10 +33,19 @@ TRANSLATED = [
 ]
 
 
+def _with(assistant: Assistant, **retrieval: object) -> Assistant:
+    settings = settings_with(assistant.settings, retrieval=retrieval)
+    return Assistant(assistant.index, assistant.embedder, settings)
+
+
+@pytest.fixture(scope="module")
+def with_model(assistant: Assistant) -> Assistant:
+    return _with(assistant, answerability_model="bundled")
+
+
 @pytest.fixture(scope="module")
 def without_model(assistant: Assistant) -> Assistant:
-    settings = settings_with(assistant.settings, retrieval={"answerability_model": "none"})
-    return Assistant(assistant.index, assistant.embedder, settings)
+    return assistant  # the default
 
 
 def _gold_questions(n: int) -> list[str]:
@@ -45,8 +53,9 @@ def _gold_questions(n: int) -> list[str]:
     return [r["question"] for r in rows[:n] if r["answerable"]]
 
 
-def test_the_gate_is_fitted_and_on_by_default(assistant):
-    assert assistant.settings.retrieval.answerability_model == "bundled"
+def test_the_gate_is_fitted_and_the_model_off_by_default(assistant):
+    assert assistant.settings.retrieval.answerability_model == "none"
+    assert assistant.retriever.reranker is None
     gate = load_gate("bundled")
     assert gate is not None and 0.0 < gate.threshold < 1.0
     assert load_gate("none") is None
@@ -69,7 +78,8 @@ def test_the_gate_trusts_the_model_more_the_surer_it_is():
     assert len(features([0.5], 0.5, False)) == len(FEATURES)
 
 
-def test_a_near_miss_in_another_language_is_refused_by_default(assistant, without_model):
+def test_a_near_miss_in_another_language_is_refused_by_the_gate(with_model, without_model):
+    assistant = with_model
     judged = assistant.ask(NEAR_MISS_ES)
     unjudged = without_model.ask(NEAR_MISS_ES)
     assert not unjudged.refused  # the multilingual similarities alone find the hub convincing
@@ -82,26 +92,20 @@ def test_a_near_miss_in_another_language_is_refused_by_default(assistant, withou
     assert not plain.answer(q, unread, assistant.sources).refused
 
 
-def test_questions_in_the_documents_language_are_left_to_the_rules_by_default(assistant):
-    assert assistant.settings.retrieval.answerability_scope == "other-languages"
-    q, hits = assistant.prepare(NEAR_MISS)
+def test_the_scope_can_leave_the_documents_language_to_the_rules(assistant):
+    foreign_only = _with(
+        assistant, answerability_model="bundled", answerability_scope="other-languages"
+    )
+    q, hits = foreign_only.prepare(NEAR_MISS)
     assert not q.foreign and all(h.answer_scores == () for h in hits)
-    everyone = Assistant(
-        assistant.index,
-        assistant.embedder,
-        settings_with(assistant.settings, retrieval={"answerability_scope": "all"}),
-    )
-    q, hits = everyone.prepare(LEADS)
-    assert all(h.answer_scores for h in hits[:5])
+    assert foreign_only.ask(NEAR_MISS).text == assistant.ask(NEAR_MISS).text
+    q, hits = foreign_only.prepare(NEAR_MISS_ES)
+    assert q.foreign and all(h.answer_scores for h in hits[:5])
 
 
-def test_a_further_sentence_is_quoted_only_when_the_model_judges_it_answers(assistant):
-    everyone = Assistant(
-        assistant.index,
-        assistant.embedder,
-        settings_with(assistant.settings, retrieval={"answerability_scope": "all"}),
-    )
-    q, hits = everyone.prepare(LEADS)
+def test_a_further_sentence_is_quoted_only_when_the_model_judges_it_answers(with_model):
+    assistant = with_model
+    q, hits = assistant.prepare(LEADS)
     settings = AnswerSettings()
     judged = ExtractiveAnswerer(settings, gate=load_gate("bundled")).answer(
         q, hits, assistant.sources
@@ -118,7 +122,8 @@ def test_a_further_sentence_is_quoted_only_when_the_model_judges_it_answers(assi
     assert len(doubted) <= 1
 
 
-def test_switching_the_model_off_restores_the_answers_without_it(assistant, without_model):
+def test_switching_the_model_off_restores_the_answers_without_it(with_model, without_model):
+    assistant = with_model
     assert without_model.retriever.reranker is None
     questions = [*_gold_questions(6), NEAR_MISS, LEADS, *TRANSLATED]
     off = [without_model.ask(q) for q in questions]

@@ -1,6 +1,5 @@
 """The bundled answerability model: only its trained weights ship, it loads offline, reads a
-question in any language with an English window, and reranks questions in other languages by
-default."""
+question in any language with an English window, and reranks when the setting asks for it."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ import sys
 
 import pytest
 
+from assistant.api import Assistant
 from assistant.errors import SettingsError
 from assistant.retrieval.answerability import (
     BUNDLED,
@@ -25,6 +25,7 @@ from assistant.retrieval.cross_encoder import (
     E5CrossAnswerability,
     encode_pairs,
 )
+from assistant.settings import settings_with
 
 TITLE = "Institut Pasteur de Dakar"
 QUESTION = "When was the Institut Pasteur de Dakar founded?"
@@ -98,11 +99,19 @@ def test_a_missing_model_folder_is_one_clear_error(tmp_path):
     assert load_answerability("none") is None
 
 
-def test_the_reranker_reads_questions_in_other_languages_by_default(assistant):
-    assert isinstance(assistant.retriever.reranker, AnswerabilityReranker)  # the default
-    english = assistant.search("Who leads Korea's Global Vaccine Production Hub Task Force?", 5)
-    assert all(h.answer_scores == () for h in english)
-    spanish = assistant.search("¿Quién dirige el grupo de trabajo del centro de vacunas?", 5)
-    read = [h for h in spanish if h.answer_scores]
-    assert read and all(0.0 <= (h.answerability or 0.0) <= 1.0 for h in read)
-    assert all(len(h.answer_scores) <= assistant.settings.retrieval.rerank_sentences for h in read)
+def test_the_reranker_runs_only_when_the_setting_asks(assistant):
+    asked = "Who leads Korea's Global Vaccine Production Hub Task Force?"
+    assert assistant.retriever.reranker is None  # the default: no model
+    assert all(h.answer_scores == () for h in assistant.search(asked, 5))
+    settings = settings_with(assistant.settings, retrieval={"answerability_model": "bundled"})
+    reranked_bot = Assistant(assistant.index, assistant.embedder, settings)
+    assert isinstance(reranked_bot.retriever.reranker, AnswerabilityReranker)
+    for question in (asked, "¿Quién dirige el grupo de trabajo del centro de vacunas?"):
+        read = [h for h in reranked_bot.search(question, 5) if h.answer_scores]
+        assert read and all(0.0 <= (h.answerability or 0.0) <= 1.0 for h in read)
+        rerank = settings.retrieval.rerank_sentences
+        assert all(len(h.answer_scores) <= rerank for h in read)
+    # The same passages are candidates; only their order and scores may change.
+    assert {h.chunk.chunk_id for h in reranked_bot.search(asked, 5)} <= {
+        h.chunk.chunk_id for h in assistant.search(asked, 50)
+    }
