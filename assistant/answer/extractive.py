@@ -127,7 +127,10 @@ class ExtractiveAnswerer:
         if self.gate is None or not read or not self.answerability_floor:
             return evidence_strength(q, hits, self.answerability_floor)
         across = bool(hits) and hits[0].across
-        said = self.gate.probability(features(read, evidence_strength(q, hits), across))
+        evidence = evidence_strength(q, hits)
+        if self.gate.leaves_to_rules(evidence, across):
+            return evidence
+        said = self.gate.probability(features(read, evidence, across))
         # The gate's operating point is put at refusal_threshold, so that the thresholds keep
         # their meaning (and a stricter or looser threshold moves the gate with it).
         return on_scale(said, self.gate.threshold, self.refusal_threshold)

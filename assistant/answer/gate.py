@@ -50,11 +50,20 @@ def _log_odds(p: float) -> float:
 
 @dataclass(frozen=True)
 class Gate:
-    """Logistic weights over FEATURES and the probability at which the assistant answers."""
+    """Logistic weights over FEATURES, the probability at which the assistant answers, and the
+    evidence below which a question matched across languages is left to the rules."""
 
     weights: tuple[float, ...]
     bias: float
     threshold: float
+    # Across languages the model's margin cannot tell a question about nothing the documents
+    # say (one window always stands out of the others); the multilingual similarity behind the
+    # evidence can, so below this floor the rules' verdict stands.
+    across_floor: float = 0.0
+
+    def leaves_to_rules(self, evidence: float, across: bool) -> bool:
+        """Whether this question's evidence is too weak for the model to overrule the rules."""
+        return across and evidence < self.across_floor
 
     def probability(self, values: Sequence[float]) -> float:
         """0-1: how likely the passages answer the question."""
@@ -70,9 +79,12 @@ class Gate:
                 tuple(float(weights[name]) for name in FEATURES),
                 float(config["bias"]),
                 float(config["threshold"]),
+                float(config.get("across_floor", 0.0)),
             )
             if not 0.0 < gate.threshold < 1.0:
                 raise ValueError("threshold")
+            if not 0.0 <= gate.across_floor < 1.0:
+                raise ValueError("across_floor")
             return gate
         except (KeyError, TypeError, ValueError) as exc:
             raise SettingsError(
@@ -87,6 +99,7 @@ class Gate:
             "weights": dict(zip(FEATURES, self.weights, strict=True)),
             "bias": self.bias,
             "threshold": self.threshold,
+            "across_floor": self.across_floor,
         }
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.extractive import ExtractiveAnswerer, on_scale
+from assistant.answer.extractive import ExtractiveAnswerer, evidence_strength, on_scale
 from assistant.answer.gate import FEATURES, Gate, features, load_gate
 from assistant.api import Assistant
+from assistant.errors import SettingsError
 from assistant.settings import AnswerSettings, settings_with
+from tests.store.test_multilingual import OFF_TOPIC
 
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
 # A near-miss of the held-out set: the press release speaks of the hub, never of a yearly output.
@@ -60,6 +62,12 @@ def test_the_gate_is_fitted_and_the_model_off_by_default(assistant):
     assert gate is not None and 0.0 < gate.threshold < 1.0
     assert load_gate("none") is None
     assert Gate.from_config(gate.to_config()) == gate
+    assert 0.0 < gate.across_floor < assistant.settings.answer.no_match_threshold
+    # A gate fitted before the floor existed loads, with none.
+    older = {k: v for k, v in gate.to_config().items() if k != "across_floor"}
+    assert Gate.from_config(older).across_floor == 0.0
+    with pytest.raises(SettingsError, match="across_floor"):
+        Gate.from_config(gate.to_config() | {"across_floor": 1.5})
 
 
 def test_the_gate_s_operating_point_lands_on_the_refusal_threshold():
@@ -90,6 +98,27 @@ def test_a_near_miss_in_another_language_is_refused_by_the_gate(with_model, with
     unread = [replace(h, answer_scores=()) for h in hits]
     plain = ExtractiveAnswerer(assistant.settings.answer, gate=load_gate("bundled"))
     assert not plain.answer(q, unread, assistant.sources).refused
+
+
+@pytest.mark.parametrize("language", sorted(OFF_TOPIC))
+def test_a_question_about_nothing_in_the_documents_is_refused_in_any_language(with_model, language):
+    answer = with_model.ask(OFF_TOPIC[language])
+    assert answer.refused and not answer.citations
+
+
+def test_across_languages_the_gate_leaves_weak_evidence_to_the_rules(with_model):
+    # One passage stands out of the others even for a recipe: without the floor the gate
+    # answers this one with the WLPF report's title.
+    q, hits = with_model.prepare(OFF_TOPIC["es"])
+    gate = load_gate("bundled")
+    assert gate is not None and all(h.answer_scores for h in hits[:5])
+    assert gate.leaves_to_rules(evidence_strength(q, hits[:5]), hits[0].across)
+    unfloored = replace(gate, across_floor=0.0)
+    settings = with_model.settings.answer
+    assert (
+        not ExtractiveAnswerer(settings, gate=unfloored).answer(q, hits, with_model.sources).refused
+    )
+    assert ExtractiveAnswerer(settings, gate=gate).answer(q, hits, with_model.sources).refused
 
 
 def test_the_scope_can_leave_the_documents_language_to_the_rules(assistant):

@@ -150,16 +150,19 @@ def test_a_question_in_another_language_is_answered_by_quoting_the_english(multi
     assert unsupported_claims(answer.text, passages, threshold=1.0) == []
 
 
-@pytest.mark.parametrize("language", ["fr", "es", "ar", "zh", "ru"])
+# Questions about nothing the seed documents say, one per language.
+OFF_TOPIC = {
+    "fr": "Quelle est la recette de la tarte Tatin ?",
+    "es": "¿Cuál es la receta de la paella valenciana?",
+    "ar": "ما هي وصفة الكنافة النابلسية؟",
+    "zh": "北京烤鸭的做法是什么？",
+    "ru": "Какой рецепт у борща?",
+}
+
+
+@pytest.mark.parametrize("language", sorted(OFF_TOPIC))
 def test_a_question_the_documents_do_not_touch_is_refused_in_its_language(multilingual, language):
-    off_topic = {
-        "fr": "Quelle est la recette de la tarte Tatin ?",
-        "es": "¿Cuál es la receta de la paella valenciana?",
-        "ar": "ما هي وصفة الكنافة النابلسية؟",
-        "zh": "北京烤鸭的做法是什么？",
-        "ru": "Какой рецепт у борща?",
-    }[language]
-    answer = multilingual.ask(off_topic)
+    answer = multilingual.ask(OFF_TOPIC[language])
     assert answer.refused
     assert answer.text.startswith((messages(language).refusal, messages(language).unsure))
     assert not answer.language_note

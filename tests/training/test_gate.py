@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from training.answerability.gate import Row, figures, fit
+from training.answerability.gate import Row, across_floor, answers, figures, fit
 
 
 def _rows(n: int, seed: int) -> list[Row]:
@@ -40,3 +40,18 @@ def test_a_gate_cannot_be_fitted_on_one_kind_of_question_alone():
     assert fit(_rows(200, 2), answered=1.0).threshold <= min(
         fit(_rows(200, 2), answered=1.0).probability(r.values) for r in _rows(200, 2) if r.label
     )
+
+
+def test_the_floor_refuses_the_asked_share_of_questions_about_nothing_indexed():
+    rng = random.Random(3)
+    off = [Row("drcd", "off-topic", (0.9, 0.1), rng.random() * 0.4, True) for _ in range(1000)]
+    floor = across_floor(off, refused=0.9)
+    assert 0.34 < floor < 0.38  # the 90th percentile of uniform evidence in [0, 0.4]
+    gate = fit(_rows(2000, 1))
+    floored = type(gate)(gate.weights, gate.bias, gate.threshold, floor)
+    said = figures(floored, off)["drcd"]
+    assert abs(said["off-topic refused"] - 0.9) < 0.01
+    # Only questions matched across languages are floored; the gate decides the others.
+    same = Row("squad", "answerable", (0.99, 0.01), 0.01, False)
+    assert answers(floored, same) == answers(gate, same)
+    assert across_floor([r for r in off if not r.across]) == 0.0

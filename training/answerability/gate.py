@@ -9,8 +9,13 @@ goes through the assistant's own retrieval with the model, and the gate learns f
 answering sees: the model's best probability, the evidence, whether the question was matched
 across languages. The label is whether the indexed documents answer the question (SQuAD 2.0's
 human-written unanswerable questions and the left-out articles' questions do not). The one
-operating point keeps ANSWERED of the answerable questions answered; the gate and its
-figures are written into the model's config.json.
+operating point keeps ANSWERED of the answerable questions answered.
+
+Across languages the gate's probability cannot tell a question about nothing in the documents:
+the Chinese and Arabic questions are also asked of the English articles alone, which say nothing
+about them, and the evidence under which OFF_TOPIC_REFUSED of them fall becomes the floor below
+which the rules decide such questions. The gate and its figures are written into the model's
+config.json.
 """
 
 from __future__ import annotations
@@ -34,12 +39,16 @@ from assistant.api import Assistant
 from assistant.retrieval.answerability import BUNDLED
 from training.answerability.data import Article
 from training.answerability.evaluate_cross import auc
+from training.answerability.sources import SOURCES
 from training.answerability.train_cross import WORK, articles, parse_args
 
 # Share of answerable held-apart questions the operating point keeps answered.
 ANSWERED = 0.86
 LEFT_OUT = 0.25  # share of each source's held-apart articles not indexed
 PER_SOURCE = 400  # questions drawn per source and kind (answerable, unanswerable, not covered)
+# Share of other-language questions asked of English articles alone that the floor refuses.
+OFF_TOPIC_REFUSED = 0.95
+ENGLISH = frozenset(s.name for s in SOURCES if s.language == "en")
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,9 @@ class Row:
     """What answering saw for one question, and whether the documents answer it."""
 
     source: str
-    kind: str  # answerable | unanswerable | not-covered
+    kind: (
+        str  # answerable | unanswerable | not-covered | off-topic (asked of other languages' text)
+    )
     scores: tuple[float, ...]  # the model's probabilities for the windows it read
     evidence: float
     across: bool
@@ -148,6 +159,22 @@ def fit(rows: list[Row], answered: float = ANSWERED) -> Gate:
     return Gate(gate.weights, gate.bias, math.floor(threshold * 1e4) / 1e4)
 
 
+def answers(gate: Gate, row: Row) -> bool:
+    """Whether the assistant answers the question, as ExtractiveAnswerer decides."""
+    if gate.leaves_to_rules(row.evidence, row.across):
+        return False  # the rules' evidence is below the floor, far below their threshold
+    return gate.probability(row.values) >= gate.threshold
+
+
+def across_floor(off_topic: list[Row], refused: float = OFF_TOPIC_REFUSED) -> float:
+    """The evidence below which ``refused`` of the questions matched across languages about
+    nothing in the documents fall (0 when there are none)."""
+    evidence = sorted(r.evidence for r in off_topic if r.across)
+    if not evidence:
+        return 0.0
+    return evidence[min(int(refused * len(evidence)), len(evidence) - 1)]
+
+
 def figures(gate: Gate, rows: list[Row]) -> dict[str, dict[str, float]]:
     """Per source and kind: the share answered (answerable) or refused (the others), and the
     gate's AUC of answerable against the rest."""
@@ -155,16 +182,15 @@ def figures(gate: Gate, rows: list[Row]) -> dict[str, dict[str, float]]:
     for source in sorted({r.source for r in rows}):
         mine = [r for r in rows if r.source == source]
         row: dict[str, float] = {}
-        for kind in ("answerable", "unanswerable", "not-covered"):
-            probs = [gate.probability(r.values) for r in mine if r.kind == kind]
-            if probs:
-                said = [p >= gate.threshold for p in probs]
+        for kind in ("answerable", "unanswerable", "not-covered", "off-topic"):
+            said = [answers(gate, r) for r in mine if r.kind == kind]
+            if said:
                 rate = sum(said) / len(said)
                 row[f"{kind} {'answered' if kind == 'answerable' else 'refused'}"] = round(
                     rate if kind == "answerable" else 1 - rate, 3
                 )
         pos = [gate.probability(r.values) for r in mine if r.label]
-        neg = [gate.probability(r.values) for r in mine if not r.label]
+        neg = [gate.probability(r.values) for r in mine if r.kind != "off-topic" and not r.label]
         if pos and neg:
             row["auc"] = round(auc(pos, neg), 3)
         out[source] = row
@@ -183,29 +209,30 @@ def main(argv: list[str] | None = None) -> int:
     recipe = parse_args([])
     _, held = articles(recipe.seed, Counter())
     corpus = write_corpus(held, args.work / "corpus", recipe.seed)
-    cache = args.work / "rows.json"
-    if args.refit and cache.is_file():
-        rows = [Row(**{**r, "scores": tuple(r["scores"])}) for r in json.loads(cache.read_text())]
-    else:
-        drawn = questions(corpus, recipe.seed, args.per_source)
-        assistant = Assistant.open(
-            index_dir=args.work / "index",
-            corpus_dir=args.work / "corpus",
-            retrieval={"answerability_model": str(args.model)},
-            # Reading needs no gate: the one in config.json may be another weights' or none.
-            answerer=ExtractiveAnswerer(),
-        )
-        rows = observe(assistant, drawn)
-        cache.write_text(json.dumps([r.__dict__ for r in rows]), encoding="utf-8")
-    gate = fit(rows, args.answered)
-    report = figures(gate, rows)
+    drawn = questions(corpus, recipe.seed, args.per_source)
+    rows = _read(args, "rows.json", "corpus", drawn)
+    # The other languages' questions, asked of the English articles alone: about nothing there.
+    english = args.work / "corpus-en"
+    if english.exists():
+        shutil.rmtree(english)
+    english.mkdir()
+    for path in (args.work / "corpus").iterdir():
+        if any(path.name.startswith(f"{origin}-") for origin in ENGLISH):
+            shutil.copy2(path, english / path.name)
+    foreign = [(s, "off-topic", q) for s, kind, q in drawn if s not in ENGLISH]
+    off_topic = _read(args, "off-topic.json", "corpus-en", foreign)
+    fitted = fit(rows, args.answered)
+    gate = Gate(fitted.weights, fitted.bias, fitted.threshold, across_floor(off_topic))
+    report = figures(gate, rows + off_topic)
     path = args.model / "config.json"
     config = json.loads(path.read_text(encoding="utf-8"))
     config["gate"] = gate.to_config() | {
         "fitted_on": (
             "questions on the training sources' held-apart articles (python -m "
             "training.answerability.gate); operating point: "
-            f"{args.answered:.0%} of answerable ones answered"
+            f"{args.answered:.0%} of answerable ones answered; across languages the rules "
+            f"decide below the evidence that {OFF_TOPIC_REFUSED:.0%} of Chinese and Arabic "
+            "questions asked of the English articles alone fall under"
         ),
         # Five weights fitted on some thousands of questions: these are figures on the same
         # questions, close to what new ones would give but not independent of the fit.
@@ -217,6 +244,26 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(config["gate"], indent=1, ensure_ascii=False))
     print(f"features: {', '.join(FEATURES)}")
     return 0
+
+
+def _read(
+    args: argparse.Namespace, cache: str, corpus: str, drawn: list[tuple[str, str, str]]
+) -> list[Row]:
+    """The questions read against the index of a corpus folder, or, with --refit, as read last
+    time."""
+    path = args.work / cache
+    if args.refit and path.is_file():
+        return [Row(**{**r, "scores": tuple(r["scores"])}) for r in json.loads(path.read_text())]
+    assistant = Assistant.open(
+        index_dir=args.work / f"index-{corpus}",
+        corpus_dir=args.work / corpus,
+        retrieval={"answerability_model": str(args.model)},
+        # Reading needs no gate: the one in config.json may be another weights' or none.
+        answerer=ExtractiveAnswerer(),
+    )
+    rows = observe(assistant, drawn)
+    path.write_text(json.dumps([r.__dict__ for r in rows]), encoding="utf-8")
+    return rows
 
 
 if __name__ == "__main__":
