@@ -13,6 +13,10 @@ article's other paragraphs (0); the question rewritten so that its window no lon
 (a negation or an antonym, an entity or a number swapped for another of the article's: 0); and
 SQuAD 2.0's human-written unanswerable questions against their paragraph's nearest windows (0).
 Whole articles are held apart for evaluation and for fitting the gate.
+
+A second stage (``--init`` an earlier final.pt, ``--switch SHARE``) asks a share of the English
+questions partly in another language (training/answerability/switch.py), against the same
+English windows: the only pairs of a question and a passage in two languages there are here.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from training.answerability import data, sources
+from training.answerability import data, sources, switch
 from training.answerability.cross import (
     base_model,
     batch_tensors,
@@ -53,6 +57,8 @@ MIX = {
     "contrast": 0.09,
     "unans": 0.15,
 }
+# Share of the words a code-switched question has in the other language (of those it can).
+SWITCHED_WORDS = 0.6
 # Articles held apart per source: never trained on, for evaluation and the gate.
 HELD = {"squad1-train": 24, "squad2-dev-other": 4, "cmrc2018": 40, "drcd": 30, "arcd": 12}
 
@@ -104,11 +110,17 @@ def train(args: argparse.Namespace) -> Path:
     torch.set_num_threads(args.threads)
     log: Counter[str] = Counter()
     pairs = training_pairs(args.seed, args.pairs, log)
+    if args.switch:
+        pairs = code_switched(pairs, args.switch, args.seed, log)
     (out / "data.json").write_text(
         json.dumps({"counts": dict(sorted(log.items())), "pairs": len(pairs)}, indent=1),
         encoding="utf-8",
     )
     model, tokenizer, special = base_model(args.layers)
+    if args.init:
+        # A later stage starts from an earlier one's final weights (which the same command
+        # line without --init rebuilds).
+        model.load_state_dict(torch.load(args.init, weights_only=True), strict=False)
     # Batches of similar length pad little: pairs are bucketed by length, the buckets shuffled.
     rows = encode_pairs(
         tokenizer,
@@ -159,6 +171,22 @@ def train(args: argparse.Namespace) -> Path:
     return out
 
 
+def code_switched(pairs: list[Pair], share: float, seed: int, log: Counter[str]) -> list[Pair]:
+    """The pairs, with ``share`` of the English ones asked partly in another language."""
+    lexicons = switch.lexicons(WORK / "lexicons.json")
+    rng = random.Random(seed)
+    out = []
+    for p in pairs:
+        if p.question.isascii() and rng.random() < share:
+            language = rng.choice(switch.LANGUAGES)
+            asked = switch.switched(p.question, lexicons[language], rng, SWITCHED_WORDS)
+            if asked != p.question:
+                log[f"code-switched: {language}"] += 1
+                p = Pair(asked, p.title, p.sentence, p.label, p.kind)
+        out.append(p)
+    return out
+
+
 def _save(
     path: Path, model: torch.nn.Module, optimiser: object, schedule: object, step: int
 ) -> None:
@@ -196,6 +224,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default=str(WORK / "run"))
     p.add_argument(
         "--stop-after", type=int, default=0, help="end at this step of the schedule (0: all)"
+    )
+    p.add_argument("--init", default="", help="start from these final weights (a final.pt)")
+    p.add_argument(
+        "--switch", type=float, default=0.0, help="share of English questions code-switched"
     )
     return p.parse_args(argv)
 
