@@ -56,9 +56,9 @@ class Row:
     """What answering saw for one question, and whether the documents answer it."""
 
     source: str
-    kind: (
-        str  # answerable | unanswerable | not-covered | off-topic (asked of other languages' text)
-    )
+    # answerable | unanswerable | not-covered | off-topic (a Chinese or Arabic question asked
+    # of the English articles alone)
+    kind: str
     scores: tuple[float, ...]  # the model's probabilities for the windows it read
     evidence: float
     across: bool
