@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.gate import Gate, features
+from assistant.answer.gate import Gate, features, load_gate
 from assistant.answer.markers import mark, without_references
 from assistant.answer.messages import ENGLISH, messages
 from assistant.answer.types import BULLET, Answer, Answerer, Citation, cite, require_question
@@ -14,7 +14,7 @@ from assistant.ingest.documents import Source
 from assistant.language.questions import Question
 from assistant.language.text import terms
 from assistant.retrieval.hits import Hit
-from assistant.settings import AnswerSettings
+from assistant.settings import AnswerSettings, Settings
 
 __all__ = ["Answer", "Answerer", "Citation", "ExtractiveAnswerer", "cite", "evidence_strength"]
 
@@ -54,6 +54,7 @@ class ExtractiveAnswerer:
         settings: AnswerSettings | None = None,
         passages: int = PASSAGES,
         gate: Gate | None = None,
+        veto_only: bool = False,
     ) -> None:
         # The settings' defaults, so an ExtractiveAnswerer() made in code refuses like the app.
         settings = settings or AnswerSettings()
@@ -66,6 +67,18 @@ class ExtractiveAnswerer:
         # The fitted gate of the answerability model (assistant/answer/gate.py); without one,
         # the model's probability scales the evidence below answerability_floor.
         self.gate = gate
+        # The "veto" role: the rules answer and quote; the model can only refuse.
+        self.veto_only = veto_only
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExtractiveAnswerer:
+        """The answerer the settings describe, with the answerability model's gate if any."""
+        retrieval = settings.retrieval
+        return cls(
+            settings.answer,
+            gate=load_gate(retrieval.answerability_model),
+            veto_only=retrieval.answerability_role == "veto",
+        )
 
     def answer(
         self, question: Question, hits: Sequence[Hit], sources: Mapping[str, Source]
@@ -124,6 +137,8 @@ class ExtractiveAnswerer:
         """The evidence (0-1) that the passages answer; below refusal_threshold it refuses, and
         below no_match_threshold it says the documents don't say."""
         read = [p for h in hits for _, p in h.answer_scores]
+        if self.veto_only:
+            return self._vetted(q, hits, read)
         if self.gate is None or not read or not self.answerability_floor:
             return evidence_strength(q, hits, self.answerability_floor)
         across = bool(hits) and hits[0].across
@@ -134,6 +149,15 @@ class ExtractiveAnswerer:
         # The gate's operating point is put at refusal_threshold, so that the thresholds keep
         # their meaning (and a stricter or looser threshold moves the gate with it).
         return on_scale(said, self.gate.threshold, self.refusal_threshold)
+
+    def _vetted(self, q: Question, hits: list[Hit], read: list[float]) -> float:
+        # The model reads only questions in the documents' language in this role (the
+        # reranker leaves the others unread); its no turns an answer into "no passage clearly
+        # answers", or "the documents don't say" the surer it is.
+        evidence = evidence_strength(q, hits)
+        if self.gate is None or evidence < self.refusal_threshold or not self.gate.vetoes(read):
+            return evidence
+        return on_scale(max(read), self.gate.veto, self.refusal_threshold)
 
     def _choose(self, q: Question, hits: list[Hit]) -> list[_Candidate]:
         """The best sentence, then others nearly as good from its passage (a list's items),
@@ -178,7 +202,7 @@ class ExtractiveAnswerer:
     def _sentence_score(self, hit: Hit, sentence: int, score: float) -> float:
         # In a passage the model read, it judges better than term coverage which sentence
         # answers; a sentence it did not read gets no vote from it.
-        if not self.answerability_floor or not hit.answer_scores:
+        if self.veto_only or not self.answerability_floor or not hit.answer_scores:
             return score
         model = hit.answer_score(sentence) or 0.0
         return (1 - MODEL_SHARE) * score + MODEL_SHARE * model
@@ -186,7 +210,7 @@ class ExtractiveAnswerer:
     def _judged_answering(self, hits: list[Hit], best: _Candidate, cand: _Candidate) -> bool:
         # When the answerability model read the passages, a further sentence is quoted only if
         # the model judges that it answers too; one it did not read is not known to.
-        if not self.answerability_floor or not hits[best.hit_rank].answer_scores:
+        if self.veto_only or not self.answerability_floor or not hits[best.hit_rank].answer_scores:
             return True
         judged = hits[cand.hit_rank].answer_score(cand.sentence) or 0.0
         return judged >= self.answerability_floor

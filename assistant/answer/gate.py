@@ -1,12 +1,17 @@
 """The refusal gate: answer, or say the documents don't say.
 
-A small logistic model over what is known when answering: the answerability model's
-probabilities for the windows it read in the top passages, the term-and-similarity evidence of
-``extractive.evidence_strength``, and whether the question was matched across languages (the
-signals mean different things there; see ``features``). It is fitted on articles held apart
-from the model's training, never on a benchmark or a seed set (``python -m
-training.answerability.gate``), and ships in the model's config.json with its one operating
-point.
+By default (``retrieval.answerability_role = "veto"``) the rules decide and the model can only
+refuse: an answer the rules would give to a question in the documents' language stands only if
+some window the model read scores at least the gate's ``veto`` probability.
+
+In the "gate" role a small logistic model decides instead, over what is known when answering:
+the model's probabilities for the windows it read in the top passages, the term-and-similarity
+evidence of ``extractive.evidence_strength``, and whether the question was matched across
+languages (the signals mean different things there; see ``features``).
+
+Both are fitted on articles held apart from the model's training, never on a benchmark or a seed
+set (``python -m training.answerability.gate``), and ship in the model's config.json, each with
+its one operating point.
 """
 
 from __future__ import annotations
@@ -60,6 +65,13 @@ class Gate:
     # say (one window always stands out of the others); the multilingual similarity behind the
     # evidence can, so below this floor the rules' verdict stands.
     across_floor: float = 0.0
+    # In the veto role (the default) the rules answer, and a question in the documents' language
+    # is refused when no window the model read scores this probability; 0: no veto.
+    veto: float = 0.0
+
+    def vetoes(self, scores: Sequence[float]) -> bool:
+        """Whether the model's best window probability is too low for an answer to stand."""
+        return bool(scores) and max(scores) < self.veto
 
     def leaves_to_rules(self, evidence: float, across: bool) -> bool:
         """Whether this question's evidence is too weak for the model to overrule the rules."""
@@ -80,11 +92,14 @@ class Gate:
                 float(config["bias"]),
                 float(config["threshold"]),
                 float(config.get("across_floor", 0.0)),
+                float(config.get("veto", 0.0)),
             )
             if not 0.0 < gate.threshold < 1.0:
                 raise ValueError("threshold")
             if not 0.0 <= gate.across_floor < 1.0:
                 raise ValueError("across_floor")
+            if not 0.0 <= gate.veto < 1.0:
+                raise ValueError("veto")
             return gate
         except (KeyError, TypeError, ValueError) as exc:
             raise SettingsError(
@@ -100,6 +115,7 @@ class Gate:
             "bias": self.bias,
             "threshold": self.threshold,
             "across_floor": self.across_floor,
+            "veto": self.veto,
         }
 
 

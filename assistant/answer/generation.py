@@ -25,7 +25,6 @@ from pydantic import SecretStr
 
 from assistant.answer.checking import CheckResult, SupportChecker
 from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.answer.gate import load_gate
 from assistant.answer.markers import mark
 from assistant.answer.prompting import Prompt, PromptError, build_prompt
 from assistant.answer.types import Answer, Answerer, Citation, cite, require_question
@@ -233,9 +232,7 @@ def _describe(exc: Exception) -> str:
 def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     """The answerer the settings choose: extractive, or local / openai with the extractive
     answer as their fallback."""
-    extractive = ExtractiveAnswerer(
-        settings.answer, gate=load_gate(settings.retrieval.answerability_model)
-    )
+    extractive = ExtractiveAnswerer.from_settings(settings)
     kind = settings.answer.answerer
     if kind == "extractive":
         return extractive

@@ -17,11 +17,8 @@ AnswererFactory = Callable[["Settings", "Embedder"], "Answerer"]
 
 def _extractive(settings: Settings, embedder: Embedder) -> Answerer:
     from assistant.answer.extractive import ExtractiveAnswerer
-    from assistant.answer.gate import load_gate
 
-    return ExtractiveAnswerer(
-        settings.answer, gate=load_gate(settings.retrieval.answerability_model)
-    )
+    return ExtractiveAnswerer.from_settings(settings)
 
 
 def _generated(settings: Settings, embedder: Embedder) -> Answerer:

@@ -113,6 +113,12 @@ _SOURCE_REF = re.compile(
     rf"\b(?:the|this|that)\s+((?:[\w-]+\s+){{0,3}}?(?:{_SOURCE_KINDS}))\b", re.I
 )
 _LEADING = re.compile(r"\b(?:the|this|that|does|do|did|is|are|was|were|and|of|in|on)\s+", re.I)
+# ", according to the explainer", "in the WLPF report": where to look, said where it can go.
+_DOCUMENT = rf"(?:the|this|that)\s+(?:[\w-]+\s+){{0,3}}?(?:{_SOURCE_KINDS})\b"
+_NAMING_PHRASE = re.compile(
+    rf",?\s*\b(?:according\s+to|in|from)\s+{_DOCUMENT}(?:\s+and\s+{_DOCUMENT})*(?!\s+of\b)",
+    re.I,
+)
 _KIND_PATTERNS = {
     "number": _NUMBER,
     "date": _DATE,
@@ -182,6 +188,24 @@ class Question:
     # A question in another language read word by word as the documents' words ("when first
     # forum world local production"): what its terms come from. Not a translation; never shown.
     reading: str = ""
+
+    @property
+    def judged(self) -> str:
+        """What a reader of one passage is asked: the asking part, without the words that name a
+        document (no passage says them), and a name spelled out as the initials the documents
+        write it in ("Human Rights Council" as "HRC")."""
+        text = self.ask or self.text
+        if self.foreign:
+            return text  # its names and document words are those of its English reading
+        if self.source_refs:
+            text = _NAMING_PHRASE.sub("", text).lstrip(" ,;:")
+            text = text[:1].upper() + text[1:]
+        written = {term for term, _ in self.initialisms}
+        for name in self.names:
+            initials = "".join(p[0] for p in name.replace("-", " ").split()).upper()
+            if terms(initials) and terms(initials)[0] in written:
+                text = text.replace(name, initials)
+        return text
 
     @property
     def search_terms(self) -> tuple[str, ...]:

@@ -142,18 +142,28 @@ def model_folder(name: str) -> Path | None:
 
 
 class AnswerabilityReranker:
-    """Scores the best sentences (in windows) of the top fused passages with the model and
-    reorders those passages by their fused score plus the model's vote; only for the questions
-    retrieval.answerability_scope names."""
+    """Scores the best sentences (in windows) of the top fused passages with the model; in the
+    "gate" role also reorders those passages by their fused score plus the model's vote, for
+    the questions retrieval.answerability_scope names; as a veto, for questions in the
+    documents' language, in the order retrieval gave."""
 
     def __init__(self, model: AnswerabilityModel, settings: RetrievalSettings) -> None:
         self.model = model
         self.settings = settings
 
+    def reads(self, question: Question) -> bool:
+        """Whether the model reads this question's passages."""
+        if self.settings.answerability_role == "veto":
+            # As a veto it judges only the documents' language, where its probabilities mean
+            # what they meant on the questions its veto point was fitted on.
+            return not question.foreign
+        return self.settings.answerability_scope == "all" or question.foreign
+
     def rerank(self, question: Question, hits: Sequence[Hit]) -> list[Hit]:
-        """The hits, the top ones scored by the model and reordered; the rest as they were."""
+        """The hits, the top ones scored by the model (and in the gate role reordered)."""
         s = self.settings
-        if s.answerability_scope == "other-languages" and not question.foreign:
+        veto = s.answerability_role == "veto"
+        if not self.reads(question):
             return list(hits)
         head, tail = list(hits[: s.rerank_passages]), list(hits[s.rerank_passages :])
         picked = [_best_sentences(hit, s.rerank_sentences) for hit in head]
@@ -165,14 +175,16 @@ class AnswerabilityReranker:
             for hit, rows in zip(head, picked, strict=True)
             for i in rows
         ]
-        scores = iter(self.model.score(question.ask or question.text, pairs))
+        scores = iter(self.model.score(question.judged, pairs))
         scored = []
         for hit, rows in zip(head, picked, strict=True):
             answer_scores = tuple((i, next(scores)) for i in rows)
             vote = max((p for _, p in answer_scores), default=0.0)
-            score = hit.score + s.rerank_weight * vote / (s.rrf_k + 1)
+            weight = 0.0 if veto else s.rerank_weight
+            score = hit.score + weight * vote / (s.rrf_k + 1)
             scored.append(replace(hit, score=score, answer_scores=answer_scores))
-        scored.sort(key=lambda h: h.score, reverse=True)
+        if not veto:
+            scored.sort(key=lambda h: h.score, reverse=True)
         return scored + tail
 
 

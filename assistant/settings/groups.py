@@ -132,21 +132,32 @@ class RetrievalSettings(_Group):
         description="Word-set overlap (Jaccard) above which a passage is a near-duplicate.",
     )
     answerability_model: str = Field(
-        default="none",
+        default="bundled",
         description=(
-            "The model that judges whether a passage answers the question, in any language "
-            "(reranking, the refusal gate, answer length): 'none' (the default: on the seed "
-            "documents the rules answer and refuse better, see docs/answerability.md), "
-            "'bundled' (models/answerability, a multilingual-e5-small cross-encoder; see its "
-            "model card), or a folder (such weights, an ONNX export with config.json, or a "
-            "sentence-transformers CrossEncoder)."
+            "The model that judges whether a passage answers the question, in any language: "
+            "'bundled' (the default: models/answerability, a multilingual-e5-small "
+            "cross-encoder; see its model card), 'none' (the rules alone), or a folder (such "
+            "weights, an ONNX export with config.json, or a sentence-transformers "
+            "CrossEncoder). What it does is answerability_role."
+        ),
+    )
+    answerability_role: Literal["veto", "gate"] = Field(
+        default="veto",
+        description=(
+            "'veto' (the default): the rules rank, answer and quote, and the model may only "
+            "refuse a question in the documents' language that no window it reads answers (its "
+            "fitted veto point). 'gate': it also reranks the passages, its fitted gate decides "
+            "every refusal (across languages too, for the questions answerability_scope names) "
+            "and it helps pick the sentences quoted; on the seed documents that answers less "
+            "well than the rules (docs/answerability.md)."
         ),
     )
     answerability_scope: Literal["all", "other-languages"] = Field(
         default="all",
         description=(
-            "Which questions the answerability model reads: 'all', or 'other-languages' (only "
-            "the questions matched across languages, where the term rules cannot judge)."
+            "With answerability_role 'gate', which questions the model reads: 'all', or "
+            "'other-languages' (only the questions matched across languages, where the term "
+            "rules cannot judge)."
         ),
     )
     rerank_passages: int = Field(
@@ -158,7 +169,10 @@ class RetrievalSettings(_Group):
     rerank_weight: float = Field(
         default=2.0,
         ge=0,
-        description="Weight of the model's best probability, relative to a rank-1 vote.",
+        description=(
+            "With answerability_role 'gate': weight of the model's best probability, relative "
+            "to a rank-1 vote."
+        ),
     )
     correct_typos: bool = Field(
         default=True,

@@ -1,6 +1,7 @@
-"""The answerability model in answering, when a setting turns it on: its fitted gate refuses what
-the passages do not answer, in any language, it decides how many sentences an answer quotes, and
-the default (no model) gives the answers without it."""
+"""The answerability model in answering. By default it vetoes: the rules answer, and it refuses
+a question in the documents' language that no window it reads answers. In the gate role its
+fitted gate refuses what the passages do not answer, in any language, and it decides how many
+sentences an answer quotes. With no model the answers are the rules' alone."""
 
 from __future__ import annotations
 
@@ -42,12 +43,17 @@ def _with(assistant: Assistant, **retrieval: object) -> Assistant:
 
 @pytest.fixture(scope="module")
 def with_model(assistant: Assistant) -> Assistant:
-    return _with(assistant, answerability_model="bundled")
+    return _with(assistant, answerability_model="bundled", answerability_role="gate")
 
 
 @pytest.fixture(scope="module")
 def without_model(assistant: Assistant) -> Assistant:
-    return assistant  # the default
+    return _with(assistant, answerability_model="none")
+
+
+# A near-miss of the gold set that the rules answer (Korea's exports of 2021 are in no document)
+# and the veto refuses.
+VETOED = "How many COVID-19 vaccine doses did Korea export in 2021?"
 
 
 def _gold_questions(n: int) -> list[str]:
@@ -55,19 +61,49 @@ def _gold_questions(n: int) -> list[str]:
     return [r["question"] for r in rows[:n] if r["answerable"]]
 
 
-def test_the_gate_is_fitted_and_the_model_off_by_default(assistant):
-    assert assistant.settings.retrieval.answerability_model == "none"
-    assert assistant.retriever.reranker is None
+def test_the_model_vetoes_by_default_and_its_gate_and_veto_are_fitted(assistant):
+    retrieval = assistant.settings.retrieval
+    assert retrieval.answerability_model == "bundled" and retrieval.answerability_role == "veto"
+    assert assistant.retriever.reranker is not None
     gate = load_gate("bundled")
-    assert gate is not None and 0.0 < gate.threshold < 1.0
+    assert gate is not None and 0.0 < gate.threshold < 1.0 and 0.0 < gate.veto < 0.5
     assert load_gate("none") is None
     assert Gate.from_config(gate.to_config()) == gate
     assert 0.0 < gate.across_floor < assistant.settings.answer.no_match_threshold
-    # A gate fitted before the floor existed loads, with none.
-    older = {k: v for k, v in gate.to_config().items() if k != "across_floor"}
-    assert Gate.from_config(older).across_floor == 0.0
-    with pytest.raises(SettingsError, match="across_floor"):
-        Gate.from_config(gate.to_config() | {"across_floor": 1.5})
+    # A gate fitted before the floor or the veto existed loads, with neither.
+    older = {k: v for k, v in gate.to_config().items() if k not in ("across_floor", "veto")}
+    assert Gate.from_config(older) == replace(gate, across_floor=0.0, veto=0.0)
+    for key in ("across_floor", "veto"):
+        with pytest.raises(SettingsError, match=key):
+            Gate.from_config(gate.to_config() | {key: 1.5})
+
+
+def test_the_veto_refuses_a_near_miss_the_rules_answer(assistant, without_model):
+    assert not without_model.ask(VETOED).refused
+    answer = assistant.ask(VETOED)
+    assert answer.refused and not answer.citations
+    q, hits = assistant.prepare(VETOED)
+    gate = load_gate("bundled")
+    assert gate is not None and gate.vetoes([p for h in hits[:5] for _, p in h.answer_scores])
+    # Without its veto point the same hits are answered: the refusal is the model's.
+    settings = assistant.settings.answer
+    unvetoed = ExtractiveAnswerer(settings, gate=replace(gate, veto=0.0), veto_only=True)
+    assert not unvetoed.answer(q, hits, assistant.sources).refused
+
+
+def test_as_a_veto_it_changes_nothing_else(assistant, without_model):
+    questions = [*_gold_questions(8), NEAR_MISS, LEADS, *TRANSLATED]
+    for question in questions:
+        vetoed, plain = assistant.ask(question), without_model.ask(question)
+        # Same passages in the same order; an answer it lets stand is the rules' answer.
+        assert [h.chunk.chunk_id for h in vetoed.hits] == [h.chunk.chunk_id for h in plain.hits]
+        if not vetoed.refused:
+            assert (vetoed.text, vetoed.confidence) == (plain.text, plain.confidence)
+    # Questions in other languages are left to the rules, unread.
+    q, hits = assistant.prepare(NEAR_MISS_ES)
+    assert q.foreign and all(h.answer_scores == () for h in hits)
+    q, hits = assistant.prepare(NEAR_MISS)
+    assert not q.foreign and all(h.answer_scores for h in hits[:5])
 
 
 def test_the_gate_s_operating_point_lands_on_the_refusal_threshold():
@@ -121,13 +157,16 @@ def test_across_languages_the_gate_leaves_weak_evidence_to_the_rules(with_model)
     assert ExtractiveAnswerer(settings, gate=gate).answer(q, hits, with_model.sources).refused
 
 
-def test_the_scope_can_leave_the_documents_language_to_the_rules(assistant):
+def test_the_scope_can_leave_the_documents_language_to_the_rules(assistant, without_model):
     foreign_only = _with(
-        assistant, answerability_model="bundled", answerability_scope="other-languages"
+        assistant,
+        answerability_model="bundled",
+        answerability_role="gate",
+        answerability_scope="other-languages",
     )
     q, hits = foreign_only.prepare(NEAR_MISS)
     assert not q.foreign and all(h.answer_scores == () for h in hits)
-    assert foreign_only.ask(NEAR_MISS).text == assistant.ask(NEAR_MISS).text
+    assert foreign_only.ask(NEAR_MISS).text == without_model.ask(NEAR_MISS).text
     q, hits = foreign_only.prepare(NEAR_MISS_ES)
     assert q.foreign and all(h.answer_scores for h in hits[:5])
 

@@ -108,6 +108,25 @@ def test_documents_named_in_the_question(question, refs):
     assert analyse(question).source_refs == refs
 
 
+@pytest.mark.parametrize(
+    ("question", "judged"),
+    [
+        (
+            "What can political will aim at, according to the explainer?",
+            "What can political will aim at?",
+        ),
+        ("Why, according to the WLPF report and the explainer?", "Why?"),
+        ("In the WLPF report, who opened the forum?", "Who opened the forum?"),
+        ("Which areas does the press release list?", "Which areas does the press release list?"),
+        ("When is the release of the new guidelines planned?", None),
+        ("I work at a ministry. Who opened the forum?", "Who opened the forum?"),
+    ],
+)
+def test_a_passage_reader_is_asked_the_question_without_where_to_look(question, judged):
+    # The document it names says where to look; no passage of it says "the explainer".
+    assert analyse(question).judged == (judged or question)
+
+
 def test_finer_kinds_of_date_and_places():
     month = analyse("In which month of 2022 was the resolution adopted?")
     assert not month.satisfied_by("The 2022 resolution on access to medicines.")

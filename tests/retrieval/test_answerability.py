@@ -101,17 +101,28 @@ def test_a_missing_model_folder_is_one_clear_error(tmp_path):
 
 def test_the_reranker_runs_only_when_the_setting_asks(assistant):
     asked = "Who leads Korea's Global Vaccine Production Hub Task Force?"
-    assert assistant.retriever.reranker is None  # the default: no model
-    assert all(h.answer_scores == () for h in assistant.search(asked, 5))
-    settings = settings_with(assistant.settings, retrieval={"answerability_model": "bundled"})
+    spanish = "¿Quién dirige el grupo de trabajo del centro de vacunas?"
+    off = Assistant(
+        assistant.index,
+        assistant.embedder,
+        settings_with(assistant.settings, retrieval={"answerability_model": "none"}),
+    )
+    assert off.retriever.reranker is None
+    assert all(h.answer_scores == () for h in off.search(asked, 5))
+    # The default, a veto: it reads the documents' language only, in retrieval's order.
+    assert isinstance(assistant.retriever.reranker, AnswerabilityReranker)
+    vetoing = assistant.search(asked, 5)
+    assert all(h.answer_scores for h in vetoing)
+    assert [h.chunk.chunk_id for h in vetoing] == [h.chunk.chunk_id for h in off.search(asked, 5)]
+    assert all(h.answer_scores == () for h in assistant.search(spanish, 5))
+    settings = settings_with(assistant.settings, retrieval={"answerability_role": "gate"})
     reranked_bot = Assistant(assistant.index, assistant.embedder, settings)
-    assert isinstance(reranked_bot.retriever.reranker, AnswerabilityReranker)
-    for question in (asked, "¿Quién dirige el grupo de trabajo del centro de vacunas?"):
+    for question in (asked, spanish):
         read = [h for h in reranked_bot.search(question, 5) if h.answer_scores]
         assert read and all(0.0 <= (h.answerability or 0.0) <= 1.0 for h in read)
         rerank = settings.retrieval.rerank_sentences
         assert all(len(h.answer_scores) <= rerank for h in read)
     # The same passages are candidates; only their order and scores may change.
     assert {h.chunk.chunk_id for h in reranked_bot.search(asked, 5)} <= {
-        h.chunk.chunk_id for h in assistant.search(asked, 50)
+        h.chunk.chunk_id for h in off.search(asked, 50)
     }

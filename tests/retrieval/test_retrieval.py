@@ -143,6 +143,7 @@ def test_a_name_spelled_out_finds_the_initials_the_documents_write(assistant):
     asked = "Which 2022 Human Rights Council resolution is listed?"
     q = assistant.retriever.read(asked)
     assert q.initialisms == (("hrc", frozenset({"human", "right", "council"})),)
+    assert q.judged == "Which 2022 HRC resolution is listed?"  # as the answerability model reads it
     answer = assistant.ask(asked)
     assert not answer.refused and "HRC Resolution on access to medicines" in answer.text
     # Initials the corpus never writes add nothing; nor do two letters ("NC" is in "CC BY-NC-SA")

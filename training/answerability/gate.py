@@ -14,8 +14,12 @@ operating point keeps ANSWERED of the answerable questions answered.
 Across languages the gate's probability cannot tell a question about nothing in the documents:
 the Chinese and Arabic questions are also asked of the English articles alone, which say nothing
 about them, and the evidence under which OFF_TOPIC_REFUSED of them fall becomes the floor below
-which the rules decide such questions. The gate and its figures are written into the model's
-config.json.
+which the rules decide such questions.
+
+The veto (the default role: the rules answer, the model can only refuse) is a probability: an
+answer to a question in the documents' language stands when some window the model read scores
+it. It is put where VETO_KEPT of the answerable English questions still stand. The gate, the
+veto and their figures are written into the model's config.json.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ LEFT_OUT = 0.25  # share of each source's held-apart articles not indexed
 PER_SOURCE = 400  # questions drawn per source and kind (answerable, unanswerable, not covered)
 # Share of other-language questions asked of English articles alone that the floor refuses.
 OFF_TOPIC_REFUSED = 0.95
+# Share of the answerable questions in the documents' language that the veto lets stand.
+VETO_KEPT = 0.98
 ENGLISH = frozenset(s.name for s in SOURCES if s.language == "en")
 
 
@@ -166,6 +172,15 @@ def answers(gate: Gate, row: Row) -> bool:
     return gate.probability(row.values) >= gate.threshold
 
 
+def veto_point(rows: list[Row], kept: float = VETO_KEPT) -> float:
+    """The best-window probability below which 1 - ``kept`` of the answerable questions asked
+    in the documents' language fall (0 when there are none)."""
+    best = sorted(max(r.scores) for r in rows if r.label and not r.across)
+    if not best:
+        return 0.0
+    return math.floor(best[min(int((1 - kept) * len(best)), len(best) - 1)] * 1e4) / 1e4
+
+
 def across_floor(off_topic: list[Row], refused: float = OFF_TOPIC_REFUSED) -> float:
     """The evidence below which ``refused`` of the questions matched across languages about
     nothing in the documents fall (0 when there are none)."""
@@ -175,18 +190,30 @@ def across_floor(off_topic: list[Row], refused: float = OFF_TOPIC_REFUSED) -> fl
     return evidence[min(int(refused * len(evidence)), len(evidence) - 1)]
 
 
-def figures(gate: Gate, rows: list[Row]) -> dict[str, dict[str, float]]:
+def figures(
+    gate: Gate, rows: list[Row], vetoed: list[Row] | None = None
+) -> dict[str, dict[str, float]]:
     """Per source and kind: the share answered (answerable) or refused (the others), and the
-    gate's AUC of answerable against the rest."""
+    gate's AUC of answerable against the rest; the veto's shares on ``vetoed`` (the questions
+    as the veto reads them; default ``rows``)."""
     out: dict[str, dict[str, float]] = {}
     for source in sorted({r.source for r in rows}):
         mine = [r for r in rows if r.source == source]
+        theirs = [r for r in (rows if vetoed is None else vetoed) if r.source == source]
         row: dict[str, float] = {}
         for kind in ("answerable", "unanswerable", "not-covered", "off-topic"):
             said = [answers(gate, r) for r in mine if r.kind == kind]
             if said:
                 rate = sum(said) / len(said)
                 row[f"{kind} {'answered' if kind == 'answerable' else 'refused'}"] = round(
+                    rate if kind == "answerable" else 1 - rate, 3
+                )
+        for kind in ("answerable", "unanswerable"):
+            # The veto alone (the rules would refuse some of these anyway).
+            stood = [not gate.vetoes(r.scores) for r in theirs if r.kind == kind and not r.across]
+            if stood and gate.veto:
+                rate = sum(stood) / len(stood)
+                row[f"{kind} {'kept' if kind == 'answerable' else 'vetoed'} by the veto"] = round(
                     rate if kind == "answerable" else 1 - rate, 3
                 )
         pos = [gate.probability(r.values) for r in mine if r.label]
@@ -222,8 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     foreign = [(s, "off-topic", q) for s, kind, q in drawn if s not in ENGLISH]
     off_topic = _read(args, "off-topic.json", "corpus-en", foreign)
     fitted = fit(rows, args.answered)
-    gate = Gate(fitted.weights, fitted.bias, fitted.threshold, across_floor(off_topic))
-    report = figures(gate, rows + off_topic)
+    in_english = [d for d in drawn if d[0] in ENGLISH]
+    vetoed = _read(args, "veto-rows.json", "corpus", in_english, role="veto")
+    gate = Gate(
+        fitted.weights, fitted.bias, fitted.threshold, across_floor(off_topic), veto_point(vetoed)
+    )
+    report = figures(gate, rows + off_topic, vetoed)
     path = args.model / "config.json"
     config = json.loads(path.read_text(encoding="utf-8"))
     config["gate"] = gate.to_config() | {
@@ -232,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             "training.answerability.gate); operating point: "
             f"{args.answered:.0%} of answerable ones answered; across languages the rules "
             f"decide below the evidence that {OFF_TOPIC_REFUSED:.0%} of Chinese and Arabic "
-            "questions asked of the English articles alone fall under"
+            "questions asked of the English articles alone fall under; the veto lets "
+            f"{VETO_KEPT:.0%} of the answerable English questions stand"
         ),
         # Five weights fitted on some thousands of questions: these are figures on the same
         # questions, close to what new ones would give but not independent of the fit.
@@ -247,17 +279,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _read(
-    args: argparse.Namespace, cache: str, corpus: str, drawn: list[tuple[str, str, str]]
+    args: argparse.Namespace,
+    cache: str,
+    corpus: str,
+    drawn: list[tuple[str, str, str]],
+    role: str = "gate",
 ) -> list[Row]:
-    """The questions read against the index of a corpus folder, or, with --refit, as read last
-    time."""
+    """The questions read against the index of a corpus folder as the model's role reads them
+    (the gate: every question, passages reranked; the veto: the documents' language, in
+    retrieval's order), or, with --refit, as read last time."""
     path = args.work / cache
     if args.refit and path.is_file():
         return [Row(**{**r, "scores": tuple(r["scores"])}) for r in json.loads(path.read_text())]
     assistant = Assistant.open(
         index_dir=args.work / f"index-{corpus}",
         corpus_dir=args.work / corpus,
-        retrieval={"answerability_model": str(args.model)},
+        retrieval={
+            "answerability_model": str(args.model),
+            "answerability_role": role,
+            "answerability_scope": "all",
+        },
         # Reading needs no gate: the one in config.json may be another weights' or none.
         answerer=ExtractiveAnswerer(),
     )
