@@ -61,14 +61,18 @@ def run(questions: int, rounds: int = 1) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 bot.ask(text)  # the same question again: embedding from the LRU cache
                 ask_repeated.append(time.perf_counter() - t0)
-        # The same questions with the answerability model reading the top passages (warm: the
-        # model loaded, each question's embedding cached, as for a repeated question).
+        # The same questions with the answerability model as a gate, reading the top passages of
+        # every question, in any language (warm: the model loaded, each question's embedding
+        # cached, as for a repeated question). By default it reads English questions only.
         from assistant.settings import settings_with
 
         judged = Assistant(
             bot.index,
             model,
-            settings_with(bot.settings, retrieval={"answerability_model": "bundled"}),
+            settings_with(
+                bot.settings,
+                retrieval={"answerability_model": "bundled", "answerability_role": "gate"},
+            ),
         )
         judged.ask("warm-up question about vaccine production")
         ask_model: list[float] = []

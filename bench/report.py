@@ -121,10 +121,13 @@ def targets(report: dict[str, Any]) -> list[list[Any]]:
             ]
         )
         for key, label in (
-            ("ask_with_answerability_model", "ask median (ms) with the answerability model"),
+            (
+                "ask_with_answerability_model",
+                "ask median (ms) with the answerability model as a gate",
+            ),
             (
                 "ask_other_language_with_answerability_model",
-                "ask median (ms), Spanish questions, with the answerability model",
+                "ask median (ms), Spanish questions, with the model as a gate",
             ),
         ):
             judged = lat.get(key)
