@@ -40,7 +40,14 @@ def test_quick_bench_writes_markdown_and_json(tmp_path):
     assert ingestion["chunks"] > 0
     assert all(row["seconds"] > 0 for row in ingestion["rows"].values())
     latency = steps["latency"]["result"]
-    assert set(latency["stages"]) == {"analyse", "embed", "faiss", "bm25", "fusion", "answer"}
+    assert set(latency["stages"]) == {
+        "analyse",
+        "embed",
+        "faiss",
+        "bm25",
+        "fusion and reading",
+        "answer",
+    }
     assert latency["embedding_cache"]["entries"] <= latency["embedding_cache"]["bound"]
     vectors = next(s for n, s in steps.items() if n.startswith("scale_vectors_"))["result"]
     assert set(vectors["kinds"]) == {"flat", "hnsw", "ivf"}
