@@ -69,6 +69,8 @@ class ExtractiveAnswerer:
         self.gate = gate
         # The "veto" role: the rules answer and quote; the model can only refuse.
         self.veto_only = veto_only
+        # Otherwise, with a floor, the model helps choose the sentences quoted.
+        self._model_quotes = bool(self.answerability_floor) and not veto_only
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ExtractiveAnswerer:
@@ -202,7 +204,7 @@ class ExtractiveAnswerer:
     def _sentence_score(self, hit: Hit, sentence: int, score: float) -> float:
         # In a passage the model read, it judges better than term coverage which sentence
         # answers; a sentence it did not read gets no vote from it.
-        if self.veto_only or not self.answerability_floor or not hit.answer_scores:
+        if not self._model_quotes or not hit.answer_scores:
             return score
         model = hit.answer_score(sentence) or 0.0
         return (1 - MODEL_SHARE) * score + MODEL_SHARE * model
@@ -210,7 +212,7 @@ class ExtractiveAnswerer:
     def _judged_answering(self, hits: list[Hit], best: _Candidate, cand: _Candidate) -> bool:
         # When the answerability model read the passages, a further sentence is quoted only if
         # the model judges that it answers too; one it did not read is not known to.
-        if self.veto_only or not self.answerability_floor or not hits[best.hit_rank].answer_scores:
+        if not self._model_quotes or not hits[best.hit_rank].answer_scores:
             return True
         judged = hits[cand.hit_rank].answer_score(cand.sentence) or 0.0
         return judged >= self.answerability_floor

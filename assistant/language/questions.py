@@ -202,9 +202,9 @@ class Question:
             text = text[:1].upper() + text[1:]
         written = {term for term, _ in self.initialisms}
         for name in self.names:
-            initials = "".join(p[0] for p in name.replace("-", " ").split()).upper()
-            if terms(initials) and terms(initials)[0] in written:
-                text = text.replace(name, initials)
+            term = terms(initials(name))
+            if term and term[0] in written:
+                text = text.replace(name, initials(name))
         return text
 
     @property
@@ -257,6 +257,11 @@ def _shaping_terms(text: str, wants: str | None) -> set[str]:
         if (w.islower() or i == 0)
         and (w.lower() in _FRAMING_WORDS or (wants in _DATE_KINDS and w.lower() in _KINDS))
     } | {term_of(m.group(1)) for m in _ABOUT_A_WORD.finditer(text)}
+
+
+def initials(name: str) -> str:
+    """A name's initials in capitals: "Human Rights Council" -> "HRC", "Ebola-Free" -> "EF"."""
+    return "".join(p[0] for p in name.replace("-", " ").split()).upper()
 
 
 def _source_refs(text: str) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.language.detect import ENGLISH, question_language
-from assistant.language.questions import Question, analyse, clean
+from assistant.language.questions import Question, analyse, clean, initials
 from assistant.language.spelling import Speller
 from assistant.language.text import terms
 from assistant.retrieval.gloss import Glosser
@@ -118,15 +118,14 @@ class QuestionReader:
         something else ("AI: artificial intelligence" is not Amnesty International)."""
         found = []
         for name in q.names:
-            parts = name.replace("-", " ").split()
-            initials = "".join(p[0] for p in parts).upper()
-            term = terms(initials)
+            written = initials(name)
+            term = terms(written)
             name_terms = frozenset(terms(name))
-            defined = self.lexical.abbreviations.expansions.get(initials.lower())
+            defined = self.lexical.abbreviations.expansions.get(written.lower())
             if (
-                len(parts) >= MIN_INITIALS
+                len(written) >= MIN_INITIALS
                 and len(term) == 1
-                and self.lexical.words.get(initials, 0)
+                and self.lexical.words.get(written, 0)
                 and term[0] not in q.terms
                 and (defined is None or defined <= name_terms)
             ):

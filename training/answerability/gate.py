@@ -159,10 +159,8 @@ def fit(rows: list[Row], answered: float = ANSWERED) -> Gate:
     model = LogisticRegression(C=1.0, max_iter=1000)
     model.fit(x, y, sample_weight=weights * len(rows) / weights.sum())
     gate = Gate(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
-    positive = sorted(gate.probability(r.values) for r in rows if r.label)
-    threshold = positive[min(int((1 - answered) * len(positive)), len(positive) - 1)]
-    # Rounded down, so that the question at the operating point is still answered.
-    return Gate(gate.weights, gate.bias, math.floor(threshold * 1e4) / 1e4)
+    threshold = _below(1 - answered, [gate.probability(r.values) for r in rows if r.label])
+    return Gate(gate.weights, gate.bias, threshold)
 
 
 def answers(gate: Gate, row: Row) -> bool:
@@ -175,19 +173,26 @@ def answers(gate: Gate, row: Row) -> bool:
 def veto_point(rows: list[Row], kept: float = VETO_KEPT) -> float:
     """The best-window probability below which 1 - ``kept`` of the answerable questions asked
     in the documents' language fall (0 when there are none)."""
-    best = sorted(max(r.scores) for r in rows if r.label and not r.across)
-    if not best:
-        return 0.0
-    return math.floor(best[min(int((1 - kept) * len(best)), len(best) - 1)] * 1e4) / 1e4
+    best = [max(r.scores) for r in rows if r.label and not r.across]
+    return _below(1 - kept, best) if best else 0.0
 
 
 def across_floor(off_topic: list[Row], refused: float = OFF_TOPIC_REFUSED) -> float:
     """The evidence below which ``refused`` of the questions matched across languages about
     nothing in the documents fall (0 when there are none)."""
-    evidence = sorted(r.evidence for r in off_topic if r.across)
-    if not evidence:
-        return 0.0
-    return evidence[min(int(refused * len(evidence)), len(evidence) - 1)]
+    evidence = [r.evidence for r in off_topic if r.across]
+    return _at(refused, evidence) if evidence else 0.0
+
+
+def _at(share: float, values: list[float]) -> float:
+    """The value ``share`` of the values fall below (the largest when share is 1)."""
+    ordered = sorted(values)
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
+
+
+def _below(share: float, values: list[float]) -> float:
+    """``_at`` rounded down to 4 places, so that the value at the point still passes it."""
+    return math.floor(_at(share, values) * 1e4) / 1e4
 
 
 def figures(
