@@ -183,8 +183,8 @@ def languages_page() -> list[str]:
         code: _latest_eval((EVAL_REPORTS / "benchmarks" / f"xquad-{code}").glob("*/results.json"))
         for code in XQUAD
     }
-    stock_path = BENCH_REPORTS / "multilingual" / "stock.json"
-    stock = _read_json(stock_path)
+    stock_path = _multilingual_reports("stock.json").get("multilingual")
+    stock = _read_json(stock_path) if stock_path else None
     if not any(ours.values()) and stock is None:
         lines += _missing("make eval-xquad; python -m bench.multilingual --stock")
     else:
@@ -217,6 +217,7 @@ def languages_page() -> list[str]:
         lines += _table(head, rows, align="l" + "r" * 5 + "ll")
         sources = [_eval_provenance(path, data) for path, data in filter(None, ours.values())]
         if stock is not None:
+            assert stock_path is not None
             sources.append(
                 _file_provenance(
                     stock_path,
@@ -275,14 +276,26 @@ def languages_page() -> list[str]:
         )
 
     lines += ["## What the vectors cost", ""]
-    # One report per corpus measured (bench/reports/multilingual*/ by --out).
-    costs = [(p, _read_json(p)) for p in sorted(BENCH_REPORTS.glob("multilingual*/report.json"))]
+    # One report per corpus measured (multilingual*/ by --out).
+    costs = [(p, _read_json(p)) for p in _multilingual_reports("report.json").values()]
     if not costs:
         lines += _missing("python -m bench.multilingual")
     for cost_path, cost in costs:
         if cost is not None:
             lines += _guarded(functools.partial(_cost, cost, cost_path))
     return lines
+
+
+def _multilingual_reports(filename: str) -> dict[str, Path]:
+    """bench.multilingual's reports by folder name (one per corpus): a run kept in git
+    (bench/results/<date>/, the latest date) unless a newer one is in bench/reports/."""
+    found: dict[str, Path] = {}
+    for path in [
+        *sorted(BENCH_RESULTS.glob(f"*/multilingual*/{filename}")),
+        *sorted(BENCH_REPORTS.glob(f"multilingual*/{filename}")),
+    ]:
+        found[path.parent.name] = path
+    return dict(sorted(found.items()))
 
 
 def followups_page() -> list[str]:
