@@ -15,7 +15,9 @@ class Messages:
 
     refusal: str  # no passage answers
     unsure: str  # the evidence is weak but not absent
-    quoted_in_english: str  # above an answer quoted from English documents
+    # Above an answer quoted from English documents to a question in another language, where
+    # near-misses are told from answers no better than chance (docs/answerability.md).
+    quoted_in_english: str
     ask_in_english: str  # after a refusal, when only English questions can be matched
 
 
@@ -28,7 +30,10 @@ ENGLISH = Messages(
         "No passage clearly answers this. The closest passages are listed below; "
         "check them, one of them may still answer it."
     ),
-    quoted_in_english="The documents are in English: this answer quotes them as they are.",
+    quoted_in_english=(
+        "The documents are in English: this answer quotes them as they are. Across languages "
+        "a passage can be near the question without answering it: check the quotation."
+    ),
     ask_in_english="The documents are in English: asking in English may find the answer.",
 )
 
@@ -45,7 +50,9 @@ MESSAGES: dict[str, Messages] = {
             "ci-dessous ; vérifiez-les, l'un d'eux peut encore y répondre."
         ),
         quoted_in_english=(
-            "Les documents sont en anglais : cette réponse les cite tels quels, sans traduction."
+            "Les documents sont en anglais : cette réponse les cite tels quels, sans traduction. "
+            "D'une langue à l'autre, un passage peut être proche de la question sans y répondre : "
+            "vérifiez la citation."
         ),
         ask_in_english="Les documents sont en anglais : posez la question en anglais.",
     ),
@@ -59,7 +66,9 @@ MESSAGES: dict[str, Messages] = {
             "revíselos, alguno podría responderla."
         ),
         quoted_in_english=(
-            "Los documentos están en inglés: esta respuesta los cita tal cual, sin traducir."
+            "Los documentos están en inglés: esta respuesta los cita tal cual, sin traducir. "
+            "Entre idiomas, un pasaje puede parecerse a la pregunta sin responderla: compruebe "
+            "la cita."
         ),
         ask_in_english="Los documentos están en inglés: pregunte en inglés.",
     ),
@@ -71,13 +80,18 @@ MESSAGES: dict[str, Messages] = {
         unsure=(
             "لا يجيب أي مقطع إجابة واضحة. ترد أدناه أقرب المقاطع؛ راجعها، فقد يجيب أحدها عن السؤال."
         ),
-        quoted_in_english="الوثائق باللغة الإنجليزية: تقتبس هذه الإجابة نصها كما هو دون ترجمة.",
+        quoted_in_english=(
+            "الوثائق باللغة الإنجليزية: تقتبس هذه الإجابة نصها كما هو دون ترجمة. "
+            "بين لغتين قد يقترب المقطع من السؤال دون أن يجيب عنه: تحقق من الاقتباس."
+        ),
         ask_in_english="الوثائق باللغة الإنجليزية: اطرح السؤال بالإنجليزية.",
     ),
     "zh": Messages(
         refusal="文件中没有提到。没有任何段落回答这个问题；下面列出最接近的段落，供您参考。",
         unsure="没有段落明确回答这个问题。下面列出最接近的段落；请查看，其中之一可能仍有答案。",
-        quoted_in_english="文件为英文：本回答按原文引用，未经翻译。",
+        quoted_in_english=(
+            "文件为英文：本回答按原文引用，未经翻译。跨语言匹配时，段落可能与问题相近却并未回答：请核对引文。"
+        ),
         ask_in_english="文件为英文：请用英文提问。",
     ),
     "ru": Messages(
@@ -90,7 +104,9 @@ MESSAGES: dict[str, Messages] = {
             "ниже; проверьте их, один из них может всё же содержать ответ."
         ),
         quoted_in_english=(
-            "Документы на английском языке: ответ цитирует их как есть, без перевода."
+            "Документы на английском языке: ответ цитирует их как есть, без перевода. "
+            "Между языками фрагмент может быть близок к вопросу, но не отвечать на него: "
+            "проверьте цитату."
         ),
         ask_in_english="Документы на английском языке: задайте вопрос по-английски.",
     ),
@@ -105,7 +121,8 @@ MESSAGES: dict[str, Messages] = {
         ),
         quoted_in_english=(
             "Die Dokumente sind auf Englisch: Diese Antwort zitiert sie unverändert, "
-            "ohne Übersetzung."
+            "ohne Übersetzung. Über Sprachen hinweg kann ein Abschnitt der Frage nahe sein, "
+            "ohne sie zu beantworten: Prüfen Sie das Zitat."
         ),
         ask_in_english="Die Dokumente sind auf Englisch: Stellen Sie die Frage auf Englisch.",
     ),
@@ -119,7 +136,9 @@ MESSAGES: dict[str, Messages] = {
             "verifique-os, um deles pode ainda responder."
         ),
         quoted_in_english=(
-            "Os documentos estão em inglês: esta resposta cita-os tal como estão, sem tradução."
+            "Os documentos estão em inglês: esta resposta cita-os tal como estão, sem tradução. "
+            "Entre línguas, um trecho pode estar próximo da pergunta sem lhe responder: "
+            "verifique a citação."
         ),
         ask_in_english="Os documentos estão em inglês: faça a pergunta em inglês.",
     ),
@@ -133,7 +152,9 @@ MESSAGES: dict[str, Messages] = {
             "sotto; controllateli, uno di essi potrebbe comunque rispondere."
         ),
         quoted_in_english=(
-            "I documenti sono in inglese: questa risposta li cita così come sono, senza traduzione."
+            "I documenti sono in inglese: questa risposta li cita così come sono, senza "
+            "traduzione. Tra lingue diverse un passaggio può essere vicino alla domanda senza "
+            "rispondervi: verificate la citazione."
         ),
         ask_in_english="I documenti sono in inglese: ponete la domanda in inglese.",
     ),
