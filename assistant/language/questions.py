@@ -202,9 +202,10 @@ class Question:
             text = text[:1].upper() + text[1:]
         written = {term for term, _ in self.initialisms}
         for name in self.names:
-            term = terms(initials(name))
+            short = initials(name)
+            term = terms(short)
             if term and term[0] in written:
-                text = text.replace(name, initials(name))
+                text = text.replace(name, short)
         return text
 
     @property
